@@ -1,0 +1,1 @@
+"""The five services of the suite: intake, assignment, supervision, evaluation, notify."""

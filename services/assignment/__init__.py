@@ -1,0 +1,1 @@
+"""Assignment negotiation (交): from a registered suggestion to units that accepted it."""

@@ -1,0 +1,1 @@
+"""Intake (提): suggestions from submission to registration."""

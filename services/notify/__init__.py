@@ -1,0 +1,1 @@
+"""Notifications: everyone concerned learns at once (inbox now; e-mail, SMS, webhooks with issue 7)."""

@@ -1,0 +1,80 @@
+"""Notify's HTTP API: each person's inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from services.notify.store import InboxStore
+from shared.auth import CurrentPrincipal
+
+router = APIRouter(tags=["inbox"])
+
+
+def _store(request: Request) -> InboxStore:
+    store: InboxStore = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[InboxStore, Depends(_store)]
+
+
+class NotificationPublic(BaseModel):
+    """A notification as its recipient sees it."""
+
+    id: str
+    event_type: str
+    case_id: str
+    subject: str
+    body: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> NotificationPublic:
+        """Build from the stored document."""
+        return cls(id=doc["_id"], **{k: doc.get(k) for k in cls.model_fields if k != "id"})
+
+
+class NotificationsPublic(BaseModel):
+    """A page of one's inbox."""
+
+    data: list[NotificationPublic]
+    count: int
+    unread: int
+
+
+class UnreadCount(BaseModel):
+    """How many are unread."""
+
+    unread: int
+
+
+@router.get("/inbox", summary="My notifications")
+async def my_inbox(
+    me: CurrentPrincipal,
+    store: StoreDep,
+    unread_only: bool = False,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> NotificationsPublic:
+    """The caller's own inbox, newest first; nobody reads another's."""
+    docs, total = await store.list(me.congress_id, me.subject, unread_only=unread_only, skip=skip, limit=limit)
+    unread = await store.unread_count(me.congress_id, me.subject)
+    return NotificationsPublic(data=[NotificationPublic.of(d) for d in docs], count=total, unread=unread)
+
+
+@router.get("/inbox/unread-count", summary="How many of my notifications are unread")
+async def my_unread_count(me: CurrentPrincipal, store: StoreDep) -> UnreadCount:
+    """The caller's unread count."""
+    return UnreadCount(unread=await store.unread_count(me.congress_id, me.subject))
+
+
+@router.post("/inbox/{notification_id}/read", summary="Mark one of my notifications read")
+async def mark_read(notification_id: str, me: CurrentPrincipal, store: StoreDep) -> NotificationPublic:
+    """Mark read; another person's notification is not found."""
+    return NotificationPublic.of(await store.mark_read(me.congress_id, me.subject, notification_id))

@@ -1,0 +1,1 @@
+"""Handling and supervision (办 + 督): the ledger of every assigned case."""

@@ -1,0 +1,1 @@
+"""What every service of the suite uses: contracts, bus, outbox, Mongo, settings, tracing, auth, errors, calendars."""

@@ -1,0 +1,146 @@
+"""The transactional outbox, without transactions.
+
+A state change and the events it causes are written in one single-document update: pending
+events live in the `outbox` array of the aggregate document, each with its trace context. The
+relay publishes them with confirms, in order, and only then pulls them from the document. It runs
+at start-up (a crash between the write and the publish loses nothing), whenever a write adds
+events (`wake()`), and on a slow poll as a safety net. A crash after the publish and before the
+pull publishes again: consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.bus.publisher import EventPublisher
+from shared.contracts.envelope import EventData, new_envelope
+from shared.failpoints import failpoint
+from shared.mongo import AsyncDatabase, Doc
+from shared.tracing import current_trace_context
+
+log = logging.getLogger("shared.outbox")
+OUTBOX = "outbox"
+BATCH = 200
+
+
+class EventFactory:
+    """Makes outbox entries for one service: envelope plus the trace context of the moment."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    def entry(self, data: EventData, *, subject: str, congress_id: str) -> Doc:
+        """An outbox entry for `data` about case `subject`, to $push in the same update as the change."""
+        carrier = current_trace_context()
+        envelope = new_envelope(
+            data,
+            source=f"/congress/{congress_id}/{self.service}",
+            subject=subject,
+            congress_id=congress_id,
+            traceparent=carrier.get("traceparent"),
+            tracestate=carrier.get("tracestate"),
+        )
+        return {
+            "id": envelope.id,
+            "type": envelope.type,
+            "event": envelope.model_dump(mode="json"),
+            "trace": carrier,
+            "created_at": datetime.now(UTC),
+        }
+
+
+class OutboxRelay:
+    """Publishes the pending events of a service's aggregate collections."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        collections: list[str],
+        publisher: EventPublisher,
+        *,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.collections = collections
+        self.publisher = publisher
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+
+    async def ensure_indexes(self) -> None:
+        """Index what the relay looks up."""
+        for name in self.collections:
+            await self.db[name].create_index(f"{OUTBOX}.id", name="outbox_pending")
+
+    def wake(self) -> None:
+        """Tell the relay a write added events."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the relay loop; it drains at once."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Stop the relay loop (pending events stay in the documents)."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - broker or database away: keep the events, try again
+                log.warning("outbox relay could not publish (%r); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.poll_seconds)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def drain(self) -> int:
+        """Publish every event pending now; returns how many were published."""
+        total = 0
+        for name in self.collections:
+            collection = self.db[name]
+            while True:
+                docs = await collection.find({f"{OUTBOX}.0": {"$exists": True}}, {OUTBOX: 1}).to_list(BATCH)
+                if not docs:
+                    break
+                for doc in docs:
+                    total += await self._publish_document(name, doc)
+                if len(docs) < BATCH:
+                    break
+        self.published += total
+        return total
+
+    async def _publish_document(self, collection: str, doc: dict[str, Any]) -> int:
+        published: list[str] = []
+        try:
+            for entry in doc.get(OUTBOX, []):
+                failpoint("outbox.before_publish")
+                await self.publisher.publish(entry["event"], entry.get("trace"))
+                published.append(entry["id"])
+        finally:
+            if published:
+                failpoint("outbox.before_remove")
+                await self.db[collection].update_one(
+                    {"_id": doc["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": published}}}}
+                )
+        return len(published)

@@ -1,0 +1,240 @@
+"""What a running service holds: Mongo client, broker, publisher, outbox relay, consumer; health.
+
+Each service's `create_app(settings)` builds a ServiceRuntime and hands its lifespan to FastAPI.
+Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.schemas import Channel
+
+from shared.bus import EventConsumer, EventFactory, EventHandlers, EventPublisher, OutboxRelay, Topology
+from shared.mongo import AsyncDatabase, Doc, mongo_client, ping
+from shared.settings import ServiceSettings
+
+log = logging.getLogger("shared.runtime")
+CONNECT_ATTEMPTS_S = 60.0
+
+
+class ServiceRuntime:
+    """The connections and background work of one service process."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        outbox_collections: list[str],
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.topology = Topology(settings.bus_namespace)
+        self.mongo = mongo_client(settings)
+        self.db: AsyncDatabase[Doc] = self.mongo[settings.database_name]
+        self.broker = RabbitBroker(
+            settings.amqp_url,
+            default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True, on_return_raises=True),
+            app_id=f"congress-{self.service}",
+            reconnect_interval=1.0,
+            graceful_timeout=10.0,
+            log_level=logging.DEBUG,
+        )
+        self.publisher = EventPublisher(self.broker, self.topology)
+        self.events = EventFactory(self.service)
+        self.relay = OutboxRelay(
+            self.db, outbox_collections, self.publisher, poll_seconds=settings.outbox_poll_seconds
+        )
+        self.handlers = EventHandlers()
+        self.consumer = EventConsumer(
+            self.broker,
+            self.topology,
+            self.service,
+            self.handlers,
+            retry_delays_ms=settings.retry_delays_ms,
+            delivery_limit=settings.delivery_limit,
+        )
+        self.started = False
+
+    def consume(self, handlers: EventHandlers) -> None:
+        """Set the service's event handlers (before start)."""
+        self.handlers = handlers
+        self.consumer.handlers = handlers
+
+    async def start(self, prepare_store: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Create indexes, connect the broker, declare topology, consume, start the relay."""
+        if prepare_store is not None:
+            await prepare_store()
+        await self.relay.ensure_indexes()
+        await self._connect_broker()
+        await self._declare()
+        if self.handlers.routing_keys:
+            self.consumer.subscribe()
+        await self.broker.start()
+        self.relay.start()
+        self.started = True
+
+    async def _connect_broker(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONNECT_ATTEMPTS_S
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.connect()
+                return
+            except Exception as exc:  # noqa: BLE001 - the broker may come up after us
+                if loop.time() > deadline:
+                    raise
+                log.warning("%s: broker not reachable yet (%r); retrying", self.service, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _declare(self) -> None:
+        if self.handlers.routing_keys:
+            await self.consumer.declare()
+        else:
+            from shared.bus.topology import declare_events_exchange
+
+            await declare_events_exchange(self.broker, self.topology)
+
+    async def stop(self) -> None:
+        """Stop the relay, the consumer and the connections."""
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.mongo.close()
+        self.started = False
+
+    async def readiness(self) -> dict[str, bool]:
+        """Whether MongoDB and the broker answer."""
+        mongo_ok = await ping(self.mongo)
+        try:
+            broker_ok = bool(await self.broker.ping(timeout=2.0))
+        except Exception:  # noqa: BLE001
+            broker_ok = False
+        return {"mongodb": mongo_ok, "broker": broker_ok}
+
+    def lifespan(
+        self, prepare_store: Callable[[], Awaitable[None]] | None = None
+    ) -> Callable[[FastAPI], Any]:
+        """A FastAPI lifespan that starts and stops this runtime."""
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start(prepare_store)
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return lifespan
+
+
+def health_router() -> APIRouter:
+    """/healthz (the process answers) and /readyz (MongoDB and the broker answer)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="MongoDB and RabbitMQ answer", responses={503: {"description": "not ready"}})
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: ServiceRuntime = request.app.state.runtime
+        checks = await runtime.readiness()
+        ready = runtime.started and all(checks.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503)
+
+    return router
+
+
+MAX_BODY_BYTES = 1_048_576
+
+
+class BodySizeLimit:
+    """Refuses request bodies larger than a limit with 413 `request.too_large`, before any parsing."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """ASGI entry point."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope.get("headers", []):
+            if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _too_large(send)
+                return
+        seen = 0
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Any) -> None:
+    import json
+
+    body = json.dumps({"error": {"code": "request.too_large", "message": "The request body is too large."}}).encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def make_app(
+    *,
+    title: str,
+    description: str,
+    runtime: ServiceRuntime,
+    routers: list[APIRouter],
+    prepare_store: Callable[[], Awaitable[None]] | None = None,
+    case_path: str | None = None,
+    case_trace: Callable[[str], Awaitable[str | None]] | None = None,
+    state: dict[str, Any] | None = None,
+) -> FastAPI:
+    """The FastAPI app of a service: lifespan, error mapping, health, routes, tracing, body limit."""
+    from shared.errors import install_error_handlers
+    from shared.tracing import instrument_fastapi, trace_id_hex
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=runtime.lifespan(prepare_store))
+    app.state.settings = runtime.settings
+    app.state.runtime = runtime
+    for key, value in (state or {}).items():
+        setattr(app.state, key, value)
+    install_error_handlers(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def trace_id_header(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        response = await call_next(request)
+        trace_id = trace_id_hex()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response
+
+    app.add_middleware(BodySizeLimit)
+    instrument_fastapi(app, case_path, case_trace)
+    return app

@@ -1,0 +1,1 @@
+"""Test support: real servers for every test (environment, testcontainers, or local processes)."""
