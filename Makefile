@@ -1,0 +1,40 @@
+# The verbs people type. Everything installs from pyproject.toml + uv.lock.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PYTEST_ARGS ?=
+
+.PHONY: setup run demo test test-unit test-integration test-e2e lint bench clean
+
+setup:  ## install uv (if missing) and every dependency, exactly as locked
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	$(eval UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv"))
+	$(UV) sync --frozen
+
+run: setup  ## the whole suite on this machine (RabbitMQ here, SecantusDB, five services)
+	$(UV) run --frozen python scripts/run_suite.py
+
+demo: setup  ## drive a real suggestion through the suite and print what happened
+	$(UV) run --frozen python scripts/demo.py
+
+test: setup  ## unit, integration and end-to-end tests against real servers
+	$(UV) run --frozen python -m pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	$(UV) run --frozen python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: setup
+	$(UV) run --frozen python -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: setup
+	$(UV) run --frozen python -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: setup  ## ruff and strict mypy
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy shared services scripts
+
+bench: setup  ## throughput and latency of the spine on this machine
+	$(UV) run --frozen python -m bench
+
+clean:
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

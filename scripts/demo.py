@@ -1,0 +1,115 @@
+"""`make demo`: drive a real suggestion through the running suite and tell what each service did.
+
+Uses the suite `make run` started (.run/suite.json); if none is running, starts one for the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.run_suite import STATE, local_stack  # noqa: E402
+from shared.auth import Role  # noqa: E402
+from shared.settings import DEV_SECRET, ServiceSettings  # noqa: E402
+from shared.testing.helpers import token  # noqa: E402
+from shared.testing.journeys import inbox, register, submit  # noqa: E402
+from shared.tracesink import timeline  # noqa: E402
+
+CONGRESS = "demo"
+
+
+def running_suite() -> dict[str, Any] | None:
+    """The suite `make run` started, if it answers."""
+    if not STATE.exists():
+        return None
+    state: dict[str, Any] = json.loads(STATE.read_text())
+    try:
+        if all(httpx.get(u + "/readyz", timeout=2).status_code == 200 for u in state["urls"].values()):
+            return state
+    except httpx.HTTPError:
+        return None
+    return None
+
+
+async def wait_for(check: Any, timeout: float = 30.0) -> Any:
+    """Poll until `check()` gives something."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.2)
+    raise SystemExit("timed out waiting; see .run/logs/")
+
+
+async def drive(urls: dict[str, str], spans_file: str | None) -> None:
+    """One suggestion from the deputy's submission to the deputy's inbox."""
+    auth = ServiceSettings(jwt_secret=os.environ.get("JWT_SECRET", DEV_SECRET))
+    deputy = token(auth, "dep-tu", Role.DEPUTY, congress_id=CONGRESS, name="屠永芳")
+    cosigner = token(auth, "dep-li", Role.DEPUTY, congress_id=CONGRESS, name="李明")
+    staff = token(auth, "staff-wang", Role.STAFF, congress_id=CONGRESS, name="王秘书")
+    async with httpx.AsyncClient(timeout=15) as http:
+        created = await submit(http, urls["intake"], deputy, co_signers=[{"id": "dep-li", "name": "李明"}])
+        trace_id = created["_trace_id"]
+        print(f"1. intake      deputy 屠永芳 submitted 《{created['title']}》 (id {created['id']}, status {created['status']})")
+        registered = await register(http, urls["intake"], staff, created["id"])
+        print(f"2. intake      staff registered it: number {registered['number']}; intake.suggestion.registered.v1 written to its outbox")
+
+        async def case() -> dict[str, Any] | None:
+            r = await http.get(f"{urls['assignment']}/cases/{created['id']}", headers=staff)
+            return r.json() if r.status_code == 200 else None
+
+        c = await wait_for(case)
+        print(f"3. assignment  case {c['number']} recorded, status {c['status']}")
+
+        async def raters() -> dict[str, Any] | None:
+            r = await http.get(f"{urls['evaluation']}/suggestions/{created['id']}/raters", headers=staff)
+            return r.json() if r.status_code == 200 else None
+
+        r = await wait_for(raters)
+        names = [r["lead_deputy"]["name"], *(c["name"] for c in r["co_signers"])]
+        print(f"4. evaluation  will ask {', '.join(names)} to rate the replies")
+        notes = await wait_for(lambda: inbox(http, urls["notify"], deputy))
+        print(f"5. notify      屠永芳's inbox: {notes[0]['body']}")
+        notes = await wait_for(lambda: inbox(http, urls["notify"], cosigner))
+        print(f"               李明's inbox:   {notes[0]['body']}")
+        print(f"\ncase number {registered['number']}   trace id {trace_id}")
+    if spans_file:
+        spans: list[dict[str, Any]] = []
+        for _ in range(30):
+            spans = timeline(Path(spans_file), created["id"])
+            if {"intake", "assignment", "evaluation", "notify"} <= {s["service"] for s in spans}:
+                break
+            await asyncio.sleep(0.2)
+        traces = {s["trace_id"] for s in spans}
+        print(f"the case's spans: {len(spans)} from {sorted({s['service'] for s in spans})}, trace ids {sorted(traces)}")
+        t0 = spans[0]["start_ns"] if spans else 0
+        for s in spans:
+            if s["kind"] in (2, 3, 4, 5):  # server, client, producer, consumer
+                print(f"  +{(s['start_ns'] - t0) / 1e6:8.1f} ms  {s['service']:<11} {s['name']}")
+
+
+def main() -> None:
+    """Use the running suite or start one."""
+    state = running_suite()
+    with contextlib.ExitStack() as stack:
+        if state is None:
+            print("No suite running (make run); starting one for the demo…")
+            suite = stack.enter_context(local_stack())
+            state = {"urls": {s: suite.url(s) for s in suite.ports}, "spans_file": str(ROOT / ".run" / "spans.jsonl")}
+        asyncio.run(drive(state["urls"], state.get("spans_file")))
+
+
+if __name__ == "__main__":
+    main()
