@@ -1,13 +1,13 @@
 # The verbs people type. Everything installs from pyproject.toml + uv.lock.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PYTHON ?= python3
+UV ?= $(PYTHON) -m uv
 PYTEST_ARGS ?=
 
 .PHONY: setup run demo test test-unit test-integration test-e2e lint bench clean
 
 setup:  ## install uv (if missing) and every dependency, exactly as locked
-	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-	$(eval UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv"))
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
 	$(UV) sync --frozen
 
 run: setup  ## the whole suite on this machine (RabbitMQ here, SecantusDB, five services)
