@@ -62,9 +62,15 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
     async with httpx.AsyncClient(timeout=15) as http:
         created = await submit(http, urls["intake"], deputy, co_signers=[{"id": "dep-li", "name": "李明"}])
         trace_id = created["_trace_id"]
-        print(f"1. intake      deputy 屠永芳 submitted 《{created['title']}》 (id {created['id']}, status {created['status']})")
+        print(
+            f"1. intake      deputy 屠永芳 submitted 《{created['title']}》 "
+            f"(id {created['id']}, status {created['status']})"
+        )
         registered = await register(http, urls["intake"], staff, created["id"])
-        print(f"2. intake      staff registered it: number {registered['number']}; intake.suggestion.registered.v1 written to its outbox")
+        print(
+            f"2. intake      staff registered it: number {registered['number']}; "
+            "intake.suggestion.registered.v1 written to its outbox"
+        )
 
         async def case() -> dict[str, Any] | None:
             r = await http.get(f"{urls['assignment']}/cases/{created['id']}", headers=staff)
@@ -93,7 +99,9 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
                 break
             await asyncio.sleep(0.2)
         traces = {s["trace_id"] for s in spans}
-        print(f"the case's spans: {len(spans)} from {sorted({s['service'] for s in spans})}, trace ids {sorted(traces)}")
+        print(
+            f"the case's spans: {len(spans)} from {sorted({s['service'] for s in spans})}, trace ids {sorted(traces)}"
+        )
         t0 = spans[0]["start_ns"] if spans else 0
         for s in spans:
             if s["kind"] in (2, 3, 4, 5):  # server, client, producer, consumer

@@ -66,15 +66,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.details or None), exc.status_code, headers=headers
-        )
+        return JSONResponse(error_body(exc.code, exc.message, exc.details or None), exc.status_code, headers=headers)
 
     async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        details = [
-            {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()
-        ]
+        details = [{"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
         return JSONResponse(error_body("request.invalid", "The request is not valid.", details), 422)
 
     async def on_http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -49,9 +49,7 @@ async def insert_once(collection: AsyncCollection[Doc], doc: Doc) -> bool:
     return True
 
 
-async def apply_once(
-    collection: AsyncCollection[Doc], filter_: Doc, update: Doc, event_id: str
-) -> bool:
+async def apply_once(collection: AsyncCollection[Doc], filter_: Doc, update: Doc, event_id: str) -> bool:
     """Apply an event's update to one document once: the event id is recorded in the same write.
 
     Returns False when the event was applied before (or the document does not match).

@@ -49,9 +49,7 @@ class ServiceRuntime:
         )
         self.publisher = EventPublisher(self.broker, self.topology)
         self.events = EventFactory(self.service)
-        self.relay = OutboxRelay(
-            self.db, outbox_collections, self.publisher, poll_seconds=settings.outbox_poll_seconds
-        )
+        self.relay = OutboxRelay(self.db, outbox_collections, self.publisher, poll_seconds=settings.outbox_poll_seconds)
         self.handlers = EventHandlers()
         self.consumer = EventConsumer(
             self.broker,
@@ -89,7 +87,7 @@ class ServiceRuntime:
             try:
                 await self.broker.connect()
                 return
-            except Exception as exc:  # noqa: BLE001 - the broker may come up after us
+            except Exception as exc:
                 if loop.time() > deadline:
                     raise
                 log.warning("%s: broker not reachable yet (%r); retrying", self.service, exc)
@@ -116,13 +114,11 @@ class ServiceRuntime:
         mongo_ok = await ping(self.mongo)
         try:
             broker_ok = bool(await self.broker.ping(timeout=2.0))
-        except Exception:  # noqa: BLE001
+        except Exception:
             broker_ok = False
         return {"mongodb": mongo_ok, "broker": broker_ok}
 
-    def lifespan(
-        self, prepare_store: Callable[[], Awaitable[None]] | None = None
-    ) -> Callable[[FastAPI], Any]:
+    def lifespan(self, prepare_store: Callable[[], Awaitable[None]] | None = None) -> Callable[[FastAPI], Any]:
         """A FastAPI lifespan that starts and stops this runtime."""
 
         @asynccontextmanager

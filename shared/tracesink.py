@@ -61,7 +61,7 @@ class TraceSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 if self.path.rstrip("/") != "/v1/traces":
@@ -89,7 +89,8 @@ class TraceSink:
     def endpoint(self) -> str:
         """The OTLP endpoint to give OTEL_EXPORTER_OTLP_ENDPOINT."""
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host_text}:{port}"
 
     def start(self) -> TraceSink:
         """Serve in a background thread."""

@@ -122,7 +122,7 @@ class CaseTraceMiddleware:
                 case_id = match.group("case_id")
                 try:
                     traceparent = await self.resolver(case_id)
-                except Exception:  # noqa: BLE001 - tracing must never fail a request
+                except Exception:
                     traceparent = None
                 if traceparent:
                     headers = [(k, v) for k, v in headers if k != b"baggage"]

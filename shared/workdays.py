@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 
 __all__ = [
     "SHANGHAI",
@@ -50,9 +50,7 @@ _ONE_DAY = timedelta(days=1)
 def _plain_date(value: date) -> date:
     # datetime subclasses date: accepting one would count on whatever zone it carries.
     if isinstance(value, datetime):
-        raise TypeError(
-            f"expected a date, got the datetime {value!r}; convert it with local_date() first"
-        )
+        raise TypeError(f"expected a date, got the datetime {value!r}; convert it with local_date() first")
     return value
 
 
@@ -72,18 +70,14 @@ class WorkCalendar:
     extra_holidays: frozenset[date]
     extra_workdays: frozenset[date]
 
-    def __init__(
-        self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
-    ) -> None:
+    def __init__(self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> None:
         """Build a calendar; a date may not be both an extra holiday and an extra working day."""
         holidays = frozenset(_plain_date(d) for d in extra_holidays)
         workdays = frozenset(_plain_date(d) for d in extra_workdays)
         both = holidays & workdays
         if both:
             listed = ", ".join(d.isoformat() for d in sorted(both))
-            raise ValueError(
-                f"dates given both as extra holidays and extra working days: {listed}"
-            )
+            raise ValueError(f"dates given both as extra holidays and extra working days: {listed}")
         object.__setattr__(self, "extra_holidays", holidays)
         object.__setattr__(self, "extra_workdays", workdays)
 
@@ -120,11 +114,7 @@ class WorkCalendar:
         start, end = _plain_date(start), _plain_date(end)
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(
-            1
-            for k in range(1, (end - start).days + 1)
-            if self.is_working_day(start + timedelta(days=k))
-        )
+        return sum(1 for k in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=k)))
 
     def next_working_day(self, d: date) -> date:
         """`d` if it is a working day, else the first working day after it."""
@@ -146,9 +136,7 @@ def add_months(start: date, months: int) -> date:
 def local_date(instant: datetime) -> date:
     """The Asia/Shanghai calendar date of an aware instant; a naive datetime raises ValueError."""
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(
-            f"naive datetime {instant!r}: instants must carry a time zone (store UTC)"
-        )
+        raise ValueError(f"naive datetime {instant!r}: instants must carry a time zone (store UTC)")
     return instant.astimezone(SHANGHAI).date()
 
 

@@ -61,7 +61,7 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasesPublic:
     """Staff list the congress's cases, e.g. those awaiting pre-assignment."""
-    items, total = await store.list(staff.congress_id, status=status.value if status else None, skip=skip, limit=limit)
+    items, total = await store.page(staff.congress_id, status=status.value if status else None, skip=skip, limit=limit)
     return CasesPublic(data=[CasePublic.of(c) for c in items], count=total)
 
 

@@ -50,7 +50,7 @@ class CaseStore:
             raise NotFound("case.not_found", "No such case.")
         return _from_doc(doc)
 
-    async def list(self, congress_id: str, *, status: str | None, skip: int, limit: int) -> tuple[list[Case], int]:
+    async def page(self, congress_id: str, *, status: str | None, skip: int, limit: int) -> tuple[list[Case], int]:
         """A page of cases, newest first, and the total count."""
         query: dict[str, Any] = {"congress_id": congress_id}
         if status:
@@ -62,7 +62,8 @@ class CaseStore:
     async def case_traceparent(self, case_id: str) -> str | None:
         """The trace context the case arrived with (the case's trace)."""
         doc = await self.collection.find_one({"_id": case_id}, {"trace": 1})
-        return (doc or {}).get("trace", {}).get("traceparent")
+        traceparent = (doc or {}).get("trace", {}).get("traceparent")
+        return str(traceparent) if traceparent else None
 
 
 def _from_doc(doc: Doc) -> Case:

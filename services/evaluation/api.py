@@ -38,5 +38,9 @@ async def read_raters(suggestion_id: str, staff: StaffUser, store: StoreDep) -> 
     """The lead deputy and co-signers who will be asked to rate replies."""
     r = await store.get(staff.congress_id, suggestion_id)
     return RatersPublic(
-        suggestion_id=r.suggestion_id, number=r.number, title=r.title, lead_deputy=r.lead_deputy, co_signers=list(r.co_signers)
+        suggestion_id=r.suggestion_id,
+        number=r.number,
+        title=r.title,
+        lead_deputy=r.lead_deputy,
+        co_signers=list(r.co_signers),
     )

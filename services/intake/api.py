@@ -144,7 +144,7 @@ async def list_suggestions(
     author = None if principal.has(Role.STAFF) else principal.subject
     if author is not None and not principal.has(Role.DEPUTY):
         author = "\x00"  # neither staff nor deputy: an empty list
-    items, total = await store.list(principal.congress_id, author=author, status=status, skip=skip, limit=limit)
+    items, total = await store.page(principal.congress_id, author=author, status=status, skip=skip, limit=limit)
     return SuggestionsPublic(data=[SuggestionPublic.of(s) for s in items], count=total)
 
 

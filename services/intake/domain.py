@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -63,7 +64,7 @@ class Suggestion:
     registered_at: datetime | None = None
     registered_by: str | None = None
     version: int = 1
-    events: tuple[EventData, ...] = field(default=(), compare=False)
+    events: tuple[EventData, ...] = dataclasses.field(default=(), compare=False)
 
     def authors(self) -> set[str]:
         """Ids of the lead deputy and co-signers."""
@@ -129,7 +130,9 @@ def format_number(session: str, sequence: int) -> str:
 def register(suggestion: Suggestion, *, sequence: int, by: str, now: datetime) -> Suggestion:
     """Staff register a submitted suggestion under the next number of its congress and session (登记)."""
     if suggestion.status is SuggestionStatus.REGISTERED:
-        raise Conflict("suggestion.already_registered", "The suggestion is registered already.", number=suggestion.number)
+        raise Conflict(
+            "suggestion.already_registered", "The suggestion is registered already.", number=suggestion.number
+        )
     if suggestion.status is not SuggestionStatus.SUBMITTED:
         raise Conflict("suggestion.not_submitted", "Only a submitted suggestion can be registered.")
     if sequence < 1:

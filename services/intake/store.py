@@ -90,7 +90,7 @@ class SuggestionStore:
         self.relay.wake()
         return True
 
-    async def list(
+    async def page(
         self, congress_id: str, *, author: str | None, status: str | None, skip: int, limit: int
     ) -> tuple[list[Suggestion], int]:
         """A page of suggestions, newest first, and the total count."""
@@ -106,7 +106,8 @@ class SuggestionStore:
     async def case_traceparent(self, suggestion_id: str) -> str | None:
         """The traceparent of the request that created the suggestion (the case's trace)."""
         doc = await self.collection.find_one({"_id": suggestion_id}, {"trace": 1})
-        return (doc or {}).get("trace", {}).get("traceparent")
+        traceparent = (doc or {}).get("trace", {}).get("traceparent")
+        return str(traceparent) if traceparent else None
 
     def _outbox(self, suggestion: Suggestion) -> list[Doc]:
         return [

@@ -63,7 +63,7 @@ async def my_inbox(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationsPublic:
     """The caller's own inbox, newest first; nobody reads another's."""
-    docs, total = await store.list(me.congress_id, me.subject, unread_only=unread_only, skip=skip, limit=limit)
+    docs, total = await store.page(me.congress_id, me.subject, unread_only=unread_only, skip=skip, limit=limit)
     unread = await store.unread_count(me.congress_id, me.subject)
     return NotificationsPublic(data=[NotificationPublic.of(d) for d in docs], count=total, unread=unread)
 

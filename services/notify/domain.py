@@ -32,9 +32,7 @@ def notification_id(event_id: str, recipient_id: str, channel: str) -> str:
     return f"{event_id}:{recipient_id}:{channel}"
 
 
-def on_registered(
-    event: SuggestionRegistered, *, event_id: str, portal_url: str, now: datetime
-) -> list[Notification]:
+def on_registered(event: SuggestionRegistered, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]:
     """The lead deputy and every co-signer learn their suggestion is registered, with its number."""
     link = f"{portal_url.rstrip('/')}/suggestions/{event.suggestion_id}"
     out = [

@@ -32,7 +32,7 @@ class InboxStore:
         doc["read_at"] = None
         return await insert_once(self.collection, doc)
 
-    async def list(
+    async def page(
         self, congress_id: str, recipient_id: str, *, unread_only: bool, skip: int, limit: int
     ) -> tuple[list[Doc], int]:
         """A page of a person's notifications, newest first, and the total."""

@@ -5,4 +5,12 @@ from shared.bus.outbox import EventFactory, OutboxRelay
 from shared.bus.publisher import EventPublisher
 from shared.bus.topology import Topology
 
-__all__ = ["EventConsumer", "EventFactory", "EventHandlers", "EventPublisher", "OutboxRelay", "PermanentError", "Topology"]
+__all__ = [
+    "EventConsumer",
+    "EventFactory",
+    "EventHandlers",
+    "EventPublisher",
+    "OutboxRelay",
+    "PermanentError",
+    "Topology",
+]

@@ -122,7 +122,7 @@ class EventConsumer:
             log.info("no handler for %s in %s; acked", envelope.type, self.service)
             await message.ack()
             return
-        attempt = int(headers.get(ATTEMPT_HEADER, 0) or 0)
+        attempt = _attempt(headers.get(ATTEMPT_HEADER))
         with (
             _tracer.start_as_current_span(
                 f"{self.topology.queue(self.service)} process",
@@ -145,7 +145,7 @@ class EventConsumer:
                 span.set_status(Status(StatusCode.ERROR, str(exc)))
                 await self._settle_elsewhere(message, raw, self.topology.parking(self.service), "permanent", exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - every failure is retried or parked, never dropped
+            except Exception as exc:
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR, str(exc)))
                 log.warning("handler for %s failed (attempt %d): %r", envelope.type, attempt, exc)
@@ -190,7 +190,7 @@ class EventConsumer:
                 headers=headers,
                 timeout=10.0,
             )
-        except Exception:  # noqa: BLE001 - could not move it: leave it on the queue, redelivered later
+        except Exception:
             log.exception("could not move a message to %s; requeueing", queue)
             await asyncio.sleep(1.0)
             await message.nack(requeue=True)
@@ -204,3 +204,11 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, ValidationError):
         return json.dumps(error.errors(include_url=False, include_context=False), default=str)[:2000]
     return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _attempt(value: object) -> int:
+    """The retry count a message carries (0 when absent or unreadable)."""
+    try:
+        return max(0, int(str(value))) if value is not None else 0
+    except ValueError:
+        return 0

@@ -11,6 +11,7 @@ pull publishes again: consumers are idempotent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -89,10 +90,8 @@ class OutboxRelay:
         """Stop the relay loop (pending events stay in the documents)."""
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _run(self) -> None:
@@ -104,15 +103,13 @@ class OutboxRelay:
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - broker or database away: keep the events, try again
+            except Exception as exc:
                 log.warning("outbox relay could not publish (%r); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.poll_seconds)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
 
     async def drain(self) -> int:
         """Publish every event pending now; returns how many were published."""

@@ -4,4 +4,13 @@ from shared.contracts import intake
 from shared.contracts.envelope import CONTENT_TYPE, Envelope, EventData, RawEnvelope, UnknownEventType, new_envelope
 from shared.contracts.registry import registry
 
-__all__ = ["CONTENT_TYPE", "Envelope", "EventData", "RawEnvelope", "UnknownEventType", "intake", "new_envelope", "registry"]
+__all__ = [
+    "CONTENT_TYPE",
+    "Envelope",
+    "EventData",
+    "RawEnvelope",
+    "UnknownEventType",
+    "intake",
+    "new_envelope",
+    "registry",
+]

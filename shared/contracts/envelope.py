@@ -82,7 +82,8 @@ def new_envelope(
     time: datetime | None = None,
 ) -> Envelope[Any]:
     """Wrap a contract in a fresh envelope."""
-    return Envelope[type(data)](  # type: ignore[misc]
+    typed: Any = Envelope[type(data)]  # type: ignore[misc]
+    envelope: Envelope[Any] = typed(
         id=event_id or str(uuid.uuid4()),
         source=source,
         type=data.event_type,
@@ -93,6 +94,7 @@ def new_envelope(
         tracestate=tracestate,
         data=data,
     )
+    return envelope
 
 
 class UnknownEventType(Exception):
@@ -129,7 +131,9 @@ class ContractRegistry:
         raw = RawEnvelope.model_validate_json(body)
         contract = self.contract_for(raw.type)
         data = contract.model_validate(raw.data)
-        return Envelope[contract](**{**raw.model_dump(exclude={"data"}), "data": data})  # type: ignore[valid-type]
+        typed: Any = Envelope[contract]  # type: ignore[valid-type]
+        envelope: Envelope[Any] = typed(**{**raw.model_dump(exclude={"data"}), "data": data})
+        return envelope
 
 
 __all__ = [

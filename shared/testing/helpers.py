@@ -42,7 +42,12 @@ def settings_for(cls: type[S], servers: Servers, namespace: str, **overrides: An
 
 
 def token(
-    settings: ServiceSettings, subject: str, *roles: Role, congress_id: str = "c1", name: str = "", unit_id: str | None = None
+    settings: ServiceSettings,
+    subject: str,
+    *roles: Role,
+    congress_id: str = "c1",
+    name: str = "",
+    unit_id: str | None = None,
 ) -> dict[str, str]:
     """An Authorization header for a principal."""
     jwt = issue_token(settings, subject=subject, congress_id=congress_id, roles=list(roles), name=name, unit_id=unit_id)

@@ -38,7 +38,7 @@ def ensure_local_rabbitmq(host: str = "127.0.0.1", port: int = 5672, wait_s: flo
         _ensure_app_running()
         return url
     if shutil.which("rabbitmq-server") is None:
-        raise RuntimeError("RabbitMQ is not reachable at %s:%d and rabbitmq-server is not installed" % (host, port))
+        raise RuntimeError(f"RabbitMQ is not reachable at {host}:{port} and rabbitmq-server is not installed")
     subprocess.run(["rabbitmq-server", "-detached"], check=False, capture_output=True)
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
@@ -109,6 +109,7 @@ class SecantusServer:
                 raise RuntimeError(f"secantusd-py exited with {self.process.returncode}")
             if port_open("127.0.0.1", self.port):
                 try:
+                    client: MongoClient[dict[str, object]]
                     with MongoClient(self.url, serverSelectionTimeoutMS=1000) as client:
                         client.admin.command("ping")
                     return self

@@ -33,7 +33,7 @@ def _docker_answers() -> bool:
         client = docker.from_env(timeout=3)
         client.ping()
         return True
-    except Exception:  # noqa: BLE001 - no engine: fall through to local servers
+    except Exception:
         return False
 
 

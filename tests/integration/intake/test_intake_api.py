@@ -54,7 +54,12 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize(("body", "code", "status"), BAD_BODIES)
 async def test_bad_submission_gets_a_stable_code_and_writes_nothing(
-    intake: httpx.AsyncClient, settings: IntakeSettings, servers: Servers, body: dict[str, object], code: str, status: int
+    intake: httpx.AsyncClient,
+    settings: IntakeSettings,
+    servers: Servers,
+    body: dict[str, object],
+    code: str,
+    status: int,
 ) -> None:
     r = await intake.post("/suggestions", json=body, headers=token(settings, "dep-1", Role.DEPUTY))
     assert r.status_code == status, r.text
@@ -95,7 +100,11 @@ async def test_submit_refuses_who_may_not(
     elif headers == "unit":
         headers = token(settings, "u-1", Role.UNIT_HANDLER, unit_id="unit-9")
     elif headers == "other-secret":
-        headers = token(settings.model_copy(update={"jwt_secret": SecretStr("another-secret-entirely-0123456789")}), "d", Role.DEPUTY)
+        headers = token(
+            settings.model_copy(update={"jwt_secret": SecretStr("another-secret-entirely-0123456789")}),
+            "d",
+            Role.DEPUTY,
+        )
     assert isinstance(headers, dict)
     r = await intake.post("/suggestions", json=SAMPLE, headers=headers)
     assert r.status_code == status, r.text

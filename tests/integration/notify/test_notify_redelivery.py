@@ -11,8 +11,8 @@ from services.notify.settings import NotifySettings
 from shared.auth import Role
 from shared.contracts import new_envelope
 from shared.testing.helpers import eventually, running, settings_for, token
-from shared.testing.servers import Servers
 from shared.testing.samples import registered
+from shared.testing.servers import Servers
 
 
 async def test_same_event_twice_gives_one_notification(servers: Servers, namespace: str) -> None:

@@ -45,7 +45,9 @@ async def publish_raw(servers: Servers, exchange: str, routing_key: str, body: b
     try:
         channel = await connection.channel()
         ex = await channel.get_exchange(exchange)
-        await ex.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message_id), routing_key)
+        await ex.publish(
+            aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message_id), routing_key
+        )
     finally:
         await connection.close()
 
@@ -98,9 +100,7 @@ async def test_events_pending_before_start_go_out_at_start(servers: Servers, nam
         await runtime.stop()
 
 
-async def test_malformed_message_is_parked_and_the_consumer_serves_the_next(
-    servers: Servers, namespace: str
-) -> None:
+async def test_malformed_message_is_parked_and_the_consumer_serves_the_next(servers: Servers, namespace: str) -> None:
     seen: list[str] = []
     handlers = EventHandlers()
 

@@ -34,7 +34,9 @@ def _event(co_signers: list[DeputyRef] | None = None) -> SuggestionRegistered:
     )
 
 
-def _notify(event: SuggestionRegistered | None = None, portal_url: str = "https://portal.example.cn") -> list[Notification]:
+def _notify(
+    event: SuggestionRegistered | None = None, portal_url: str = "https://portal.example.cn"
+) -> list[Notification]:
     return on_registered(event or _event(), event_id=EVENT_ID, portal_url=portal_url, now=NOW)
 
 

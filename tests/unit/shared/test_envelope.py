@@ -108,7 +108,9 @@ def test_an_envelope_round_trips_through_bytes_into_the_typed_contract() -> None
 
 
 def test_parse_picks_the_contract_from_the_type() -> None:
-    submitted = SuggestionSubmitted(**_registered().model_dump(include=set(SuggestionSubmitted.model_fields) - {"submitted_at"}), submitted_at=NOW)
+    submitted = SuggestionSubmitted(
+        **_registered().model_dump(include=set(SuggestionSubmitted.model_fields) - {"submitted_at"}), submitted_at=NOW
+    )
     env = new_envelope(submitted, source="/congress/intake", subject="s-123", congress_id="city-15")
     assert isinstance(registry.parse(env.model_dump_json().encode()).data, SuggestionSubmitted)
 
@@ -161,7 +163,7 @@ def test_parse_refuses_an_envelope_missing_a_required_attribute(attribute: str) 
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not json", b'{"specversion": "1.0", ', b"[]", "{\"id\": \"\u5efa\"".encode()],
+    [b"", b"not json", b'{"specversion": "1.0", ', b"[]", '{"id": "\u5efa"'.encode()],
     ids=["empty", "text", "truncated", "array", "unterminated"],
 )
 def test_parse_refuses_bad_json_with_a_validation_error(body: bytes) -> None:

@@ -141,5 +141,10 @@ def test_every_error_kind_is_a_domain_error_with_its_code_and_message() -> None:
     for kind, status in [(NotFound, 404), (Conflict, 409), (Invalid, 422), (Forbidden, 403), (Unauthenticated, 401)]:
         error = kind("some.code", "Some message.", key="value")
         assert isinstance(error, DomainError)
-        assert (error.status_code, error.code, error.message, str(error)) == (status, "some.code", "Some message.", "Some message.")
+        assert (error.status_code, error.code, error.message, str(error)) == (
+            status,
+            "some.code",
+            "Some message.",
+            "Some message.",
+        )
         assert error.details == {"key": "value"}

@@ -30,7 +30,7 @@ def test_an_unarmed_failpoint_does_nothing(arm: Callable[[str], None]) -> None:
 
 def test_raise_makes_the_named_failpoint_raise(arm: Callable[[str], None]) -> None:
     arm("x=raise")
-    with pytest.raises(FailpointHit, match="^x$"):
+    with pytest.raises(FailpointHit, match=r"^x$"):
         failpoint("x")
 
 
