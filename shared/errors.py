@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+log = logging.getLogger("shared.errors")
 
 
 class DomainError(Exception):
@@ -79,6 +83,11 @@ def install_error_handlers(app: FastAPI) -> None:
         code = codes.get(exc.status_code, f"http.{exc.status_code}")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code)
 
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal.error", "Something went wrong on our side."), 500)
+
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -15,10 +15,18 @@ class FailpointHit(RuntimeError):
     """Raised by a failpoint armed with `raise`."""
 
 
+ACTIONS = {"exit", "raise"}
+
+
 def _armed() -> dict[str, str]:
     spec = os.environ.get("FAILPOINTS", "")
     pairs = (item.split("=", 1) for item in spec.split(",") if "=" in item)
-    return {name.strip(): action.strip() for name, action in pairs}
+    armed = {name.strip(): action.strip() for name, action in pairs if name.strip()}
+    unknown = {a for a in armed.values() if a not in ACTIONS}
+    if unknown:
+        # a typo must not silently leave nothing armed
+        raise ValueError(f"FAILPOINTS: unknown action(s) {sorted(unknown)}; use one of {sorted(ACTIONS)}")
+    return armed
 
 
 _ARMED = _armed()

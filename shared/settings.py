@@ -8,7 +8,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-secret-change-me-not-for-production"
-PLACEHOLDER_SECRETS = {DEV_SECRET, "dev-secret-change-me", "changethis", "secret", ""}
+MIN_SECRET_BYTES = 32
+PLACEHOLDER_SECRETS = {"changeme", DEV_SECRET, "dev-secret-change-me", "changethis", "secret", ""}
 
 
 class ServiceSettings(BaseSettings):
@@ -48,6 +49,11 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:
-        if self.environment == "production" and self.jwt_secret.get_secret_value() in PLACEHOLDER_SECRETS:
-            raise ValueError("jwt_secret must be set to a real secret in production")
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "production" and (
+            secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_BYTES
+        ):
+            raise ValueError(
+                f"jwt_secret must be a real secret of at least {MIN_SECRET_BYTES} characters in production"
+            )
         return self

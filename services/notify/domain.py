@@ -50,9 +50,11 @@ def on_registered(event: SuggestionRegistered, *, event_id: str, portal_url: str
             created_at=now,
         )
     ]
+    told = {event.lead_deputy.id}
     for signer in event.co_signers:
-        if signer.id == event.lead_deputy.id:
+        if signer.id in told:
             continue
+        told.add(signer.id)
         out.append(
             Notification(
                 id=notification_id(event_id, signer.id, INBOX),

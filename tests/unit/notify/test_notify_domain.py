@@ -100,12 +100,6 @@ def test_a_lead_listed_among_co_signers_is_told_once() -> None:
     assert "领衔" in out[0].body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on_registered drops the lead from co_signers but not a repeated co-signer: it returns two "
-    "notifications with one id. Intake de-duplicates before publishing and InboxStore.deliver uses "
-    "insert_once, so nobody sees it today; the contract itself allows repeats.",
-)
 def test_a_co_signer_listed_twice_is_told_once() -> None:
     out = _notify(_event(co_signers=[DeputyRef(id="d-2", name="李四"), DeputyRef(id="d-2", name="李四")]))
     assert [n.recipient_id for n in out] == ["d-1", "d-2"]

@@ -225,6 +225,12 @@ def test_production_refuses_a_placeholder_secret(secret: str) -> None:
         ServiceSettings(environment="production", jwt_secret=SecretStr(secret))
 
 
+@pytest.mark.parametrize("secret", ["x", "short-but-real-looking-1234", " CHANGEME "])
+def test_production_refuses_a_short_or_disguised_placeholder(secret: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32"):
+        ServiceSettings(environment="production", jwt_secret=SecretStr(secret))
+
+
 def test_production_refuses_the_default_secret() -> None:
     with pytest.raises(ValidationError):
         ServiceSettings(environment="production")

@@ -41,6 +41,10 @@ def _app() -> FastAPI:
     async def unauthenticated() -> None:
         raise Unauthenticated("auth.missing", "A bearer token is required.")
 
+    @app.get("/bug")
+    async def bug() -> None:
+        raise ZeroDivisionError("a bug")
+
     @app.post("/things")
     async def create(thing: NewThing) -> dict[str, str]:
         return {"title": thing.title}
@@ -52,6 +56,15 @@ def _app() -> FastAPI:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=_app()), base_url="http://test") as c:
         yield c
+
+
+async def test_an_unexpected_error_is_a_json_500_without_internals() -> None:
+    transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        r = await c.get("/bug")
+    assert r.status_code == 500
+    assert r.json() == {"error": {"code": "internal.error", "message": "Something went wrong on our side."}}
+    assert "ZeroDivision" not in r.text
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,11 @@ def test_a_malformed_spec_arms_nothing(arm: Callable[[str], None]) -> None:
     failpoint("raise")
 
 
+def test_a_misspelt_action_is_refused(arm: Callable[[str], None]) -> None:
+    with pytest.raises(ValueError, match="rasie"):
+        arm("x=rasie")
+
+
 def test_failpoint_hit_is_a_runtime_error_so_generic_handlers_treat_it_as_a_crash(arm: Callable[[str], None]) -> None:
     arm("x=raise")
     with pytest.raises(RuntimeError):

@@ -41,9 +41,7 @@ def test_ordinary_weekend_next_to_national_day_2024_stays_off() -> None:
     assert not STATUTORY.is_working_day(date(2024, 10, 13))  # Sunday
 
 
-@pytest.mark.parametrize(
-    "day", [date(2025, 1, 28) + timedelta(days=k) for k in range(8)]
-)
+@pytest.mark.parametrize("day", [date(2025, 1, 28) + timedelta(days=k) for k in range(8)])
 def test_spring_festival_2025_is_off(day: date) -> None:
     assert not STATUTORY.is_working_day(day)
 
@@ -146,9 +144,7 @@ def test_extra_working_day_is_counted() -> None:
 
 
 def test_overrides_win_over_the_statutory_calendar() -> None:
-    congress = WorkCalendar(
-        extra_holidays=[date(2024, 9, 29)], extra_workdays=[date(2024, 10, 7)]
-    )
+    congress = WorkCalendar(extra_holidays=[date(2024, 9, 29)], extra_workdays=[date(2024, 10, 7)])
     assert not congress.is_working_day(date(2024, 9, 29))  # statutory make-up day
     assert congress.is_working_day(date(2024, 10, 7))  # statutory holiday
     assert congress.next_working_day(date(2024, 10, 1)) == date(2024, 10, 7)
@@ -156,9 +152,7 @@ def test_overrides_win_over_the_statutory_calendar() -> None:
 
 def test_a_date_cannot_be_both_holiday_and_working_day() -> None:
     with pytest.raises(ValueError, match="2024-10-08"):
-        WorkCalendar(
-            extra_holidays=[date(2024, 10, 8)], extra_workdays=[date(2024, 10, 8)]
-        )
+        WorkCalendar(extra_holidays=[date(2024, 10, 8)], extra_workdays=[date(2024, 10, 8)])
 
 
 def test_calendar_is_immutable_and_compares_by_overrides() -> None:
@@ -204,9 +198,7 @@ def test_uncovered_year_falls_back_to_monday_to_friday() -> None:
 
 
 def test_overrides_apply_in_an_uncovered_year() -> None:
-    congress = WorkCalendar(
-        extra_holidays=[date(2099, 1, 1)], extra_workdays=[date(2099, 1, 3)]
-    )
+    congress = WorkCalendar(extra_holidays=[date(2099, 1, 1)], extra_workdays=[date(2099, 1, 3)])
     assert not congress.is_working_day(date(2099, 1, 1))
     assert congress.is_working_day(date(2099, 1, 3))
     assert congress.next_working_day(date(2099, 1, 1)) == date(2099, 1, 2)
@@ -229,9 +221,7 @@ def test_overrides_apply_in_an_uncovered_year() -> None:
         (date(2024, 5, 31), 0, date(2024, 5, 31)),
     ],
 )
-def test_add_months_clamps_to_month_end(
-    start: date, months: int, expected: date
-) -> None:
+def test_add_months_clamps_to_month_end(start: date, months: int, expected: date) -> None:
     assert add_months(start, months) == expected
 
 
