@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -156,38 +157,49 @@ MAX_BODY_BYTES = 1_048_576
 class BodySizeLimit:
     """Refuses request bodies larger than a limit with 413 `request.too_large`, before any parsing."""
 
-    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # path pattern → limit, for the few routes that take files
+        self.larger = [(re.compile(p), n) for p, n in (larger or {}).items()]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """ASGI entry point."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for pattern, n in self.larger if pattern.match(path)), self.max_bytes)
         for key, value in scope.get("headers", []):
-            if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+            if key == b"content-length" and value.isdigit() and int(value) > limit:
                 await _too_large(send)
                 return
+        # Without a (trusted) length, read the body here, up to the limit, and replay it to the app.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited_receive() -> Any:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > limit:
+                await _too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await _too_large(send)
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Any) -> None:
@@ -206,8 +218,9 @@ def make_app(
     routers: list[APIRouter],
     prepare_store: Callable[[], Awaitable[None]] | None = None,
     case_path: str | None = None,
-    case_trace: Callable[[str], Awaitable[str | None]] | None = None,
+    case_collection: str | None = None,
     state: dict[str, Any] | None = None,
+    large_bodies: dict[str, int] | None = None,
 ) -> FastAPI:
     """The FastAPI app of a service: lifespan, error mapping, health, routes, tracing, body limit."""
     from shared.errors import install_error_handlers
@@ -231,6 +244,29 @@ def make_app(
             response.headers["X-Trace-Id"] = trace_id
         return response
 
-    app.add_middleware(BodySizeLimit)
-    instrument_fastapi(app, case_path, case_trace)
+    app.add_middleware(BodySizeLimit, larger=large_bodies)
+    resolver = case_trace_resolver(runtime.db[case_collection], runtime.settings) if case_collection else None
+    instrument_fastapi(app, case_path, resolver)
     return app
+
+
+def case_trace_resolver(
+    collection: Any, settings: ServiceSettings
+) -> Callable[[str, str | None], Awaitable[str | None]]:
+    """Looks up a case's stored trace context, for a caller whose token names the case's congress."""
+    from shared.auth import decode_token
+    from shared.errors import DomainError
+
+    async def resolve(case_id: str, authorization: str | None) -> str | None:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            principal = decode_token(settings, token.strip())
+        except DomainError:
+            return None
+        doc = await collection.find_one({"_id": case_id, "congress_id": principal.congress_id}, {"trace": 1})
+        traceparent = (doc or {}).get("trace", {}).get("traceparent")
+        return str(traceparent) if traceparent else None
+
+    return resolve

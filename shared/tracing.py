@@ -97,7 +97,8 @@ def case_scope(case_id: str, parent: Context | None = None) -> Iterator[None]:
         context.detach(token)
 
 
-CaseTraceResolver = Callable[[str], Awaitable[str | None]]
+# (case id, the request's Authorization header) → the case's traceparent, if the caller may see the case
+CaseTraceResolver = Callable[[str, str | None], Awaitable[str | None]]
 
 
 class CaseTraceMiddleware:
@@ -106,6 +107,8 @@ class CaseTraceMiddleware:
     It sits outside the OpenTelemetry ASGI middleware: for paths matching `pattern` (with a
     `case_id` group) and no incoming `traceparent`, it looks up the case's stored traceparent and
     adds it, with the case id as baggage, to the request headers the server span is built from.
+    The resolver sees the Authorization header: a caller who may not see the case does not join
+    (and so never learns) its trace.
     """
 
     def __init__(self, app: Any, pattern: str, resolver: CaseTraceResolver) -> None:
@@ -120,8 +123,9 @@ class CaseTraceMiddleware:
             headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
             if match and not any(k == b"traceparent" for k, _ in headers):
                 case_id = match.group("case_id")
+                authorization = next((v.decode("latin-1") for k, v in headers if k == b"authorization"), None)
                 try:
-                    traceparent = await self.resolver(case_id)
+                    traceparent = await self.resolver(case_id, authorization)
                 except Exception:
                     traceparent = None
                 if traceparent:

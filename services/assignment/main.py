@@ -26,6 +26,6 @@ def create_app(settings: AssignmentSettings | None = None) -> FastAPI:
         routers=[router],
         prepare_store=store.ensure_indexes,
         case_path=r"^/cases/(?P<case_id>[^/]+)",
-        case_trace=store.case_traceparent,
+        case_collection=CASES,
         state={"store": store},
     )

@@ -39,7 +39,6 @@ class CaseStore:
             "received_at": case.received_at,
             "applied_events": [event_id],
             "trace": trace,
-            "outbox": [],
         }
         return await insert_once(self.collection, doc)
 
@@ -58,12 +57,6 @@ class CaseStore:
         total = await self.collection.count_documents(query)
         docs = await self.collection.find(query).sort("registered_at", DESCENDING).skip(skip).limit(limit).to_list()
         return [_from_doc(d) for d in docs], total
-
-    async def case_traceparent(self, case_id: str) -> str | None:
-        """The trace context the case arrived with (the case's trace)."""
-        doc = await self.collection.find_one({"_id": case_id}, {"trace": 1})
-        traceparent = (doc or {}).get("trace", {}).get("traceparent")
-        return str(traceparent) if traceparent else None
 
 
 def _from_doc(doc: Doc) -> Case:

@@ -15,7 +15,8 @@ def build_handlers(store: RaterStore) -> EventHandlers:
 
     async def on_suggestion_registered(event: Envelope[SuggestionRegistered]) -> None:
         """Remember who will rate the replies to a registered suggestion."""
-        await store.add_once(raters_of(event.data), event.id)
+        trace = {"traceparent": event.traceparent} if event.traceparent else {}
+        await store.add_once(raters_of(event.data), event.id, trace)
 
     handlers.add(SuggestionRegistered, on_suggestion_registered)
     return handlers

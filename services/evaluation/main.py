@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.evaluation.api import router
 from services.evaluation.consumers import build_handlers
 from services.evaluation.settings import EvaluationSettings
-from services.evaluation.store import RaterStore
+from services.evaluation.store import RATERS, RaterStore
 from shared.runtime import ServiceRuntime, make_app
 from shared.tracing import configure_tracing
 
@@ -25,5 +25,7 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         runtime=runtime,
         routers=[router],
         prepare_store=store.ensure_indexes,
+        case_path=r"^/suggestions/(?P<case_id>[^/]+)",
+        case_collection=RATERS,
         state={"store": store},
     )

@@ -20,7 +20,7 @@ class RaterStore:
         """Create the indexes evaluation relies on."""
         await self.collection.create_index([("congress_id", 1), ("lead_deputy.id", 1)])
 
-    async def add_once(self, raters: Raters, event_id: str) -> bool:
+    async def add_once(self, raters: Raters, event_id: str, trace: dict[str, str]) -> bool:
         """Record the raters of a suggestion once."""
         return await insert_once(
             self.collection,
@@ -32,6 +32,7 @@ class RaterStore:
                 "lead_deputy": raters.lead_deputy.model_dump(),
                 "co_signers": [c.model_dump() for c in raters.co_signers],
                 "applied_events": [event_id],
+                "trace": trace,
             },
         )
 

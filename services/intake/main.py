@@ -26,6 +26,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         routers=[router],
         prepare_store=store.ensure_indexes,
         case_path=r"^/suggestions/(?P<case_id>[^/]+)",
-        case_trace=store.case_traceparent,
+        case_collection=SUGGESTIONS,
         state={"store": store},
     )

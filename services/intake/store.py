@@ -9,6 +9,7 @@ from pymongo import DESCENDING
 
 from services.intake.domain import Origin, Suggestion, SuggestionKind, SuggestionStatus
 from shared.bus import EventFactory, OutboxRelay
+from shared.bus.outbox import add_events, with_events
 from shared.contracts.intake import DeputyRef
 from shared.errors import Conflict, NotFound
 from shared.mongo import AsyncDatabase, Doc, DuplicateKeyError
@@ -42,8 +43,7 @@ class SuggestionStore:
         """Insert a new suggestion with its events; the case's trace starts here."""
         doc = _to_doc(suggestion)
         doc["trace"] = current_trace_context()
-        doc["outbox"] = self._outbox(suggestion)
-        await self.collection.insert_one(doc)
+        await self.collection.insert_one(with_events(doc, self._outbox(suggestion)))
         self.relay.wake()
 
     async def get(self, congress_id: str, suggestion_id: str) -> Suggestion:
@@ -71,17 +71,19 @@ class SuggestionStore:
         try:
             result = await self.collection.update_one(
                 {"_id": before.id, "congress_id": before.congress_id, "version": before.version},
-                {
-                    "$set": {
-                        "status": after.status.value,
-                        "number": after.number,
-                        "sequence": after.sequence,
-                        "registered_at": after.registered_at,
-                        "registered_by": after.registered_by,
-                        "version": after.version,
+                add_events(
+                    {
+                        "$set": {
+                            "status": after.status.value,
+                            "number": after.number,
+                            "sequence": after.sequence,
+                            "registered_at": after.registered_at,
+                            "registered_by": after.registered_by,
+                            "version": after.version,
+                        }
                     },
-                    "$push": {"outbox": {"$each": self._outbox(after)}},
-                },
+                    self._outbox(after),
+                ),
             )
         except DuplicateKeyError:
             return False
@@ -102,12 +104,6 @@ class SuggestionStore:
         total = await self.collection.count_documents(query)
         docs = await self.collection.find(query).sort("submitted_at", DESCENDING).skip(skip).limit(limit).to_list()
         return [_from_doc(d) for d in docs], total
-
-    async def case_traceparent(self, suggestion_id: str) -> str | None:
-        """The traceparent of the request that created the suggestion (the case's trace)."""
-        doc = await self.collection.find_one({"_id": suggestion_id}, {"trace": 1})
-        traceparent = (doc or {}).get("trace", {}).get("traceparent")
-        return str(traceparent) if traceparent else None
 
     def _outbox(self, suggestion: Suggestion) -> list[Doc]:
         return [

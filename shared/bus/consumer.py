@@ -172,10 +172,12 @@ class EventConsumer:
         """Put a confirmed copy in `queue` (retry or parking), then ack the original."""
         headers: dict[str, Any] = dict(raw.headers or {})
         headers["x-service"] = self.service
-        headers["x-original-routing-key"] = raw.routing_key or ""
+        # after a trip through a retry queue the message arrives with the queue's name as its key
+        headers.setdefault("x-original-routing-key", raw.routing_key or "")
         if attempt is not None:
             headers[ATTEMPT_HEADER] = attempt
         if reason != "retry":
+            headers.pop(ATTEMPT_HEADER, None)  # re-queued by an operator, it gets its retries again
             headers["x-parked-reason"] = reason
             headers["x-parked-at"] = datetime.now(UTC).isoformat()
         headers["x-error"] = _describe(error)

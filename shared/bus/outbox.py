@@ -24,7 +24,31 @@ from shared.tracing import current_trace_context
 
 log = logging.getLogger("shared.outbox")
 OUTBOX = "outbox"
+# Set while a document has pending events: what the relay looks up (a sparse index), oldest first.
+OUTBOX_SINCE = "outbox_since"
 BATCH = 200
+
+
+def add_events(update: Doc, entries: list[Doc]) -> Doc:
+    """Add outbox entries to an update document, beside the state change it already holds."""
+    if not entries:
+        return update
+    merged = dict(update)
+    push = dict(merged.get("$push", {}))
+    push[OUTBOX] = {"$each": entries}
+    merged["$push"] = push
+    earliest = dict(merged.get("$min", {}))
+    earliest[OUTBOX_SINCE] = min(e["created_at"] for e in entries)
+    merged["$min"] = earliest
+    return merged
+
+
+def with_events(doc: Doc, entries: list[Doc]) -> Doc:
+    """A new aggregate document carrying its first events."""
+    out = {**doc, OUTBOX: list(entries)}
+    if entries:
+        out[OUTBOX_SINCE] = min(e["created_at"] for e in entries)
+    return out
 
 
 class EventFactory:
@@ -75,7 +99,7 @@ class OutboxRelay:
     async def ensure_indexes(self) -> None:
         """Index what the relay looks up."""
         for name in self.collections:
-            await self.db[name].create_index(f"{OUTBOX}.id", name="outbox_pending")
+            await self.db[name].create_index(OUTBOX_SINCE, name="outbox_pending", sparse=True)
 
     def wake(self) -> None:
         """Tell the relay a write added events."""
@@ -117,7 +141,11 @@ class OutboxRelay:
         for name in self.collections:
             collection = self.db[name]
             while True:
-                docs = await collection.find({f"{OUTBOX}.0": {"$exists": True}}, {OUTBOX: 1}).to_list(BATCH)
+                docs = (
+                    await collection.find({OUTBOX_SINCE: {"$exists": True}}, {OUTBOX: 1})
+                    .sort(OUTBOX_SINCE, 1)
+                    .to_list(BATCH)
+                )
                 if not docs:
                     break
                 for doc in docs:
@@ -129,6 +157,9 @@ class OutboxRelay:
 
     async def _publish_document(self, collection: str, doc: dict[str, Any]) -> int:
         published: list[str] = []
+        if not doc.get(OUTBOX):
+            await self._clear_marker(collection, doc["_id"])
+            return 0
         try:
             for entry in doc.get(OUTBOX, []):
                 failpoint("outbox.before_publish")
@@ -140,4 +171,9 @@ class OutboxRelay:
                 await self.db[collection].update_one(
                     {"_id": doc["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": published}}}}
                 )
+                await self._clear_marker(collection, doc["_id"])
         return len(published)
+
+    async def _clear_marker(self, collection: str, doc_id: Any) -> None:
+        # only when nothing is pending: a write that added events meanwhile keeps the marker
+        await self.db[collection].update_one({"_id": doc_id, OUTBOX: {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}})

@@ -18,6 +18,8 @@ from typing import Any
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 
+UNROUTED_MAX_LENGTH = 1_000_000
+
 
 @dataclass(frozen=True)
 class Topology:
@@ -81,7 +83,14 @@ async def declare_events_exchange(broker: RabbitBroker, topology: Topology) -> N
     unrouted_exchange = await broker.declare_exchange(
         RabbitExchange(topology.unrouted, type=ExchangeType.FANOUT, durable=True)
     )
-    unrouted_queue = await broker.declare_queue(RabbitQueue(topology.unrouted, queue_type=QueueType.QUORUM))
+    unrouted_queue = await broker.declare_queue(
+        RabbitQueue(
+            topology.unrouted,
+            queue_type=QueueType.QUORUM,
+            # a record for operators, bounded: the oldest go first past a million events
+            arguments={"x-max-length": UNROUTED_MAX_LENGTH, "x-overflow": "drop-head"},
+        )
+    )
     await unrouted_queue.bind(unrouted_exchange, routing_key="")
     await broker.declare_exchange(topology.events_exchange())
 

@@ -32,6 +32,15 @@ async def test_submit_register_inbox_one_trace(suite: LocalSuite, sink: TraceSin
 
         r = await http.get(f"{suite.url('assignment')}/cases/{created['id']}", headers=staff)
         assert r.status_code == 200 and r.json()["status"] == "awaiting_pre_assignment"
+        assert r.headers["x-trace-id"] == created["_trace_id"]  # acting on the case joins its trace
+        r = await http.get(f"{suite.url('evaluation')}/suggestions/{created['id']}/raters", headers=staff)
+        assert r.status_code == 200 and r.headers["x-trace-id"] == created["_trace_id"]
+        # someone of another congress, or with no token, neither sees the case nor learns its trace
+        outsider = token(AUTH, "staff-x", Role.STAFF, congress_id="c2")
+        for headers in (outsider, {}):
+            r = await http.get(f"{suite.url('intake')}/suggestions/{created['id']}", headers=headers)
+            assert r.status_code in (401, 404)
+            assert r.headers.get("x-trace-id") != created["_trace_id"]
 
     async def case_spans_from_three_services() -> list[dict[str, object]]:
         spans = [s for s in read_spans(sink.path) if s["attributes"].get("case.id") == created["id"]]

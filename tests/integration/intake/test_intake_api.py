@@ -164,3 +164,18 @@ async def test_readiness_and_openapi(intake: httpx.AsyncClient) -> None:
     assert (await intake.get("/healthz")).json() == {"status": "ok"}
     paths = (await intake.get("/openapi.json")).json()["paths"]
     assert {"/suggestions", "/suggestions/{suggestion_id}", "/suggestions/{suggestion_id}/register"} <= set(paths)
+
+
+async def test_oversize_body_without_a_length_is_refused_too(
+    intake: httpx.AsyncClient, settings: IntakeSettings, servers: Servers
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"title": "x", "body": "'
+        for _ in range(40):
+            yield b"a" * 65_536
+        yield b'", "field": "\xe5\x9f\x8e\xe4\xb9\xa1\xe5\xbb\xba\xe8\xae\xbe"}'
+
+    headers = {**token(settings, "dep-1", Role.DEPUTY), "content-type": "application/json"}
+    r = await intake.post("/suggestions", content=chunks(), headers=headers)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request.too_large"
+    assert await count_written(servers, settings) == 0

@@ -9,6 +9,7 @@ from typing import Any
 import aio_pika
 
 from shared.bus import PermanentError
+from shared.bus.outbox import with_events
 from shared.bus.consumer import EventHandlers
 from shared.contracts import Envelope, new_envelope
 from shared.contracts.intake import SuggestionRegistered
@@ -66,12 +67,13 @@ async def test_outbox_events_reach_the_consumer_once_each(servers: Servers, name
     try:
         for n in range(1, 21):
             entry = runtime.events.entry(registered(n), subject=f"s-{n}", congress_id="c1")
-            await runtime.db["aggregates"].insert_one({"_id": f"s-{n}", "outbox": [entry]})
+            await runtime.db["aggregates"].insert_one(with_events({"_id": f"s-{n}"}, [entry]))
         runtime.relay.wake()
         await eventually(lambda: asyncio.sleep(0, len(seen) >= 20), timeout=20)
         await asyncio.sleep(0.5)
         assert sorted(seen) == sorted(f"15-2-{n:04d}" for n in range(1, 21))
         assert await runtime.db["aggregates"].count_documents({"outbox.0": {"$exists": True}}) == 0
+        assert await runtime.db["aggregates"].count_documents({"outbox_since": {"$exists": True}}) == 0
     finally:
         await runtime.stop()
 
@@ -88,7 +90,7 @@ async def test_events_pending_before_start_go_out_at_start(servers: Servers, nam
     handlers.add(SuggestionRegistered, on_registered)
     writer = ServiceRuntime(s, outbox_collections=["aggregates"])
     entry = writer.events.entry(registered(), subject="s-1", congress_id="c1")
-    await writer.db["aggregates"].insert_one({"_id": "s-1", "outbox": [entry]})
+    await writer.db["aggregates"].insert_one(with_events({"_id": "s-1"}, [entry]))
     await writer.mongo.close()  # the writer "crashed": never published
 
     runtime = ServiceRuntime(s, outbox_collections=["aggregates"])
@@ -203,7 +205,7 @@ async def test_event_nobody_binds_lands_in_the_unrouted_queue(servers: Servers, 
     await runtime.start()  # no handlers: declares the exchange only
     try:
         entry = runtime.events.entry(registered(), subject="s-1", congress_id="c1")
-        await runtime.db["aggregates"].insert_one({"_id": "s-1", "outbox": [entry]})
+        await runtime.db["aggregates"].insert_one(with_events({"_id": "s-1"}, [entry]))
         runtime.relay.wake()
         unrouted = await eventually(lambda: _messages(servers, runtime.topology.unrouted, 1), timeout=20)
         assert json.loads(unrouted[0].body)["id"] == entry["id"]
