@@ -1,31 +1,42 @@
-"""Intake service: create_app(settings) wires store, bus, routes and tracing."""
+"""Intake service: create_app(settings) wires stores, bus, routes and tracing."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.intake.api import router
+from services.intake import operations, spreadsheets
+from services.intake.api import routers
 from services.intake.consumers import build_handlers
 from services.intake.settings import IntakeSettings
-from services.intake.store import SUGGESTIONS, SuggestionStore
+from services.intake.store import DEPUTIES, SUGGESTIONS, DirectoryStore, SuggestionStore
 from shared.runtime import ServiceRuntime, make_app
 from shared.tracing import configure_tracing
+
+IMPORT_PATHS = r"^/(deputies|suggestions)/import$"
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """The intake app; nothing connects until its lifespan starts."""
     settings = settings or IntakeSettings()
     configure_tracing(settings.service_name)
-    runtime = ServiceRuntime(settings, outbox_collections=[SUGGESTIONS])
-    runtime.consume(build_handlers())
-    store = SuggestionStore(runtime.db, runtime.events, runtime.relay)
+    runtime = ServiceRuntime(settings, outbox_collections=[SUGGESTIONS, DEPUTIES])
+    suggestions = SuggestionStore(runtime.db, runtime.events, runtime.relay)
+    directory = DirectoryStore(runtime.db, runtime.events, runtime.relay)
+    runtime.consume(build_handlers(suggestions, directory))
+
+    async def prepare() -> None:
+        await suggestions.ensure_indexes()
+        await directory.ensure_indexes()
+        await operations.finish_merges(suggestions)
+
     return make_app(
         title="Intake (提)",
-        description="Deputies submit suggestions; staff review, register and number them.",
+        description="Deputies draft and submit suggestions; staff review, return, register, merge and pass them up.",
         runtime=runtime,
-        routers=[router],
-        prepare_store=store.ensure_indexes,
+        routers=routers,
+        prepare_store=prepare,
         case_path=r"^/suggestions/(?P<case_id>[^/]+)",
         case_collection=SUGGESTIONS,
-        state={"store": store},
+        state={"suggestions": suggestions, "directory": directory},
+        large_bodies={IMPORT_PATHS: spreadsheets.MAX_FILE_BYTES + 64 * 1024},
     )

@@ -1,4 +1,8 @@
-"""Events intake publishes: the life of a suggestion before it is handed out."""
+"""Events intake publishes: congresses' deputies and the life of a suggestion before it is handed out.
+
+Every suggestion event carries the same facts (SuggestionFacts) so a consumer needs no other
+lookup; the event name says what changed.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,13 @@ from shared.contracts.registry import registry
 
 
 class DeputyRef(BaseModel):
-    """A deputy as events name them: id and display name."""
+    """A deputy as events name them: id, display name, and delegation (代表团) when known."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: str
     name: str = ""
+    delegation: str = ""
 
 
 class SuggestionFacts(EventData):
@@ -33,14 +38,52 @@ class SuggestionFacts(EventData):
     lead_deputy: DeputyRef
     co_signers: list[DeputyRef] = Field(default_factory=list)
     confidential: bool = False
+    number: str | None = None
+    version: int = 1
+    opinion_id: str | None = None
+
+
+@registry.register
+class SuggestionCoSigningRequested(SuggestionFacts):
+    """The lead deputy asked deputies to co-sign a draft (联名/附议); `requested` are the ones newly asked."""
+
+    event_type: ClassVar[str] = "intake.suggestion.co_signing_requested.v1"
+    requested: list[DeputyRef]
 
 
 @registry.register
 class SuggestionSubmitted(SuggestionFacts):
-    """A deputy submitted a suggestion; it awaits review by staff."""
+    """A deputy submitted a suggestion for the first time; it awaits review (审核)."""
 
     event_type: ClassVar[str] = "intake.suggestion.submitted.v1"
     submitted_at: datetime
+
+
+@registry.register
+class SuggestionReturned(SuggestionFacts):
+    """Staff returned a submitted suggestion to its deputy with a reason (退回)."""
+
+    event_type: ClassVar[str] = "intake.suggestion.returned.v1"
+    reason_code: str
+    reason_text: str
+    returned_at: datetime
+    returned_by: str
+
+
+@registry.register
+class SuggestionResubmitted(SuggestionFacts):
+    """The deputy revised a returned suggestion and submitted it again (a new version)."""
+
+    event_type: ClassVar[str] = "intake.suggestion.resubmitted.v1"
+    submitted_at: datetime
+
+
+@registry.register
+class SuggestionWithdrawn(SuggestionFacts):
+    """The lead deputy withdrew the suggestion before registration."""
+
+    event_type: ClassVar[str] = "intake.suggestion.withdrawn.v1"
+    withdrawn_at: datetime
 
 
 @registry.register
@@ -52,3 +95,82 @@ class SuggestionRegistered(SuggestionFacts):
     sequence: int
     registered_at: datetime
     registered_by: str
+
+
+@registry.register
+class SuggestionsMerged(SuggestionFacts):
+    """Staff merged registered suggestions into this one for handling (并案); every deputy stays an author."""
+
+    event_type: ClassVar[str] = "intake.suggestion.merged.v1"
+    merged: list[str]  # ids of the suggestions now handled as this case
+    merged_numbers: list[str]
+    authors: list[DeputyRef]  # lead deputies and co-signers of all of them
+    merged_at: datetime
+    merged_by: str
+
+
+@registry.register
+class SuggestionPassedUp(SuggestionFacts):
+    """Staff of a lower congress sent a registered suggestion to its parent congress (转报上级人大)."""
+
+    event_type: ClassVar[str] = "intake.suggestion.passed_up.v1"
+    to_congress_id: str
+    body: str
+    note: str = ""
+    passed_up_at: datetime
+    passed_up_by: str
+
+
+@registry.register
+class TransferReceived(SuggestionFacts):
+    """The parent congress's intake created its own case for a suggestion passed up to it.
+
+    The facts are those of the new case; `original_*` name the lower congress's suggestion.
+    """
+
+    event_type: ClassVar[str] = "intake.suggestion.transfer_received.v1"
+    original_congress_id: str
+    original_suggestion_id: str
+    original_number: str
+    received_at: datetime
+
+
+@registry.register
+class DeputyUpdated(EventData):
+    """A deputy was added to or changed in a congress's directory."""
+
+    event_type: ClassVar[str] = "intake.deputy.updated.v1"
+    congress_id: str
+    deputy_id: str
+    name: str
+    delegation: str = ""
+    phone: str = ""
+    email: str = ""
+    active: bool = True
+
+
+@registry.register
+class OpinionRecorded(EventData):
+    """A liaison station recorded a constituent's opinion (代表联络站)."""
+
+    event_type: ClassVar[str] = "intake.opinion.recorded.v1"
+    opinion_id: str
+    congress_id: str
+    station_id: str
+    station_name: str
+    summary: str
+    anonymous: bool
+    recorded_at: datetime
+
+
+@registry.register
+class OpinionTakenUp(EventData):
+    """A deputy took up a constituent's opinion as a draft suggestion."""
+
+    event_type: ClassVar[str] = "intake.opinion.taken_up.v1"
+    opinion_id: str
+    congress_id: str
+    station_id: str
+    deputy: DeputyRef
+    suggestion_id: str
+    taken_up_at: datetime

@@ -13,7 +13,7 @@ from pymongo import AsyncMongoClient
 from shared.auth import Role
 from shared.settings import ServiceSettings
 from shared.testing.helpers import TEST_SECRET, eventually, token
-from shared.testing.journeys import inbox, register, submit
+from shared.testing.journeys import inbox, put_deputies, register, set_up_congress, submit
 from shared.testing.servers import Servers
 from shared.testing.suite import LocalSuite
 
@@ -21,6 +21,12 @@ pytestmark = pytest.mark.e2e
 AUTH = ServiceSettings(jwt_secret=TEST_SECRET)
 DEPUTY = token(AUTH, "dep-1", Role.DEPUTY, name="屠永芳")
 STAFF = token(AUTH, "staff-1", Role.STAFF)
+ADMIN = token(AUTH, "admin", Role.ADMIN)
+
+
+async def _congress(http: httpx.AsyncClient, suite: LocalSuite) -> None:
+    await set_up_congress(http, suite.url("intake"), ADMIN, "c1")
+    await put_deputies(http, suite.url("intake"), STAFF)
 
 
 async def _pending_outbox(servers: Servers, namespace: str, suggestion_id: str) -> dict[str, object]:
@@ -39,6 +45,7 @@ async def test_intake_crash_around_publish_loses_nothing_and_doubles_nothing(
 ) -> None:
     suite = suite_factory.start(["intake", "assignment", "notify"])
     async with httpx.AsyncClient(timeout=10) as http:
+        await _congress(http, suite)
         created = await submit(http, suite.url("intake"), DEPUTY)
         # let the `submitted` event go out, then restart intake with the failpoint armed
         await eventually(lambda: _outbox_empty(servers, namespace, created["id"]))
@@ -75,6 +82,7 @@ async def test_broker_stop_and_start_while_events_flow(suite_factory: LocalSuite
     suite = suite_factory.start(["intake", "assignment", "notify"])
     ids: list[str] = []
     async with httpx.AsyncClient(timeout=15) as http:
+        await _congress(http, suite)
 
         async def one() -> None:
             created = await submit(http, suite.url("intake"), DEPUTY)
@@ -118,6 +126,7 @@ async def test_kill_minus_nine_of_a_consumer_loses_nothing(suite_factory: LocalS
     """A consumer killed outright: its unacked messages come back to the next one."""
     suite = suite_factory.start(["intake", "notify"])
     async with httpx.AsyncClient(timeout=10) as http:
+        await _congress(http, suite)
         suite.stop_service("notify", signal.SIGKILL)
         created = [await submit(http, suite.url("intake"), DEPUTY) for _ in range(3)]
         for c in created:

@@ -8,7 +8,7 @@ import pytest
 from shared.auth import Role
 from shared.settings import ServiceSettings
 from shared.testing.helpers import TEST_SECRET, eventually, token
-from shared.testing.journeys import inbox, register, submit
+from shared.testing.journeys import inbox, put_deputies, register, set_up_congress, submit
 from shared.testing.suite import LocalSuite
 from shared.tracesink import TraceSink, read_spans
 
@@ -20,6 +20,8 @@ async def test_submit_register_inbox_one_trace(suite: LocalSuite, sink: TraceSin
     deputy = token(AUTH, "dep-1", Role.DEPUTY, name="屠永芳")
     staff = token(AUTH, "staff-1", Role.STAFF)
     async with httpx.AsyncClient(timeout=10) as http:
+        await set_up_congress(http, suite.url("intake"), token(AUTH, "admin", Role.ADMIN), "c1")
+        await put_deputies(http, suite.url("intake"), staff)
         created = await submit(http, suite.url("intake"), deputy)
         registered = await register(http, suite.url("intake"), staff, created["id"])
         assert registered["number"] == "15-2-0001"

@@ -16,9 +16,8 @@ from services.notify.main import create_app as notify_app
 from services.notify.settings import NotifySettings
 from shared.auth import Role
 from shared.testing.helpers import eventually, running, settings_for, token
+from shared.testing.journeys import put_deputies, set_up_congress, submit
 from shared.testing.servers import Servers
-
-BODY = "城区老旧小区停车位严重不足，夜间占道停车普遍，影响消防通道畅通。建议统筹利用边角地建设立体停车设施。"
 
 
 async def test_registered_suggestion_reaches_assignment_evaluation_and_inbox(
@@ -37,18 +36,9 @@ async def test_registered_suggestion_reaches_assignment_evaluation_and_inbox(
         deputy = token(intake_s, "dep-1", Role.DEPUTY, name="屠永芳")
         cosigner = token(intake_s, "dep-2", Role.DEPUTY, name="李明")
         staff = token(intake_s, "staff-1", Role.STAFF)
-        r = await intake.post(
-            "/suggestions",
-            json={
-                "title": "关于加强城区停车设施建设的建议",
-                "body": BODY,
-                "field": "城乡建设",
-                "co_signers": [{"id": "dep-2", "name": "李明"}],
-            },
-            headers=deputy,
-        )
-        assert r.status_code == 201, r.text
-        suggestion = r.json()
+        await set_up_congress(intake, "", token(intake_s, "admin", Role.ADMIN), "c1")
+        await put_deputies(intake, "", staff)
+        suggestion = await submit(intake, "", deputy, co_signers=[("dep-2", cosigner)])
         assert suggestion["status"] == "submitted" and suggestion["number"] is None
 
         r = await intake.post(f"/suggestions/{suggestion['id']}/register", headers=staff)

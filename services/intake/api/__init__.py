@@ -1,0 +1,7 @@
+"""Intake's HTTP API: thin routes, auth → domain → store → schema."""
+
+from services.intake.api import directory, public, suggestions
+
+routers = [directory.router, suggestions.router, public.router]
+
+__all__ = ["routers"]
