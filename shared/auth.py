@@ -42,6 +42,7 @@ class Principal(BaseModel):
     roles: frozenset[Role]
     name: str = ""
     unit_id: str | None = None
+    station_id: str | None = None  # for liaison-station staff (代表联络站)
 
     def has(self, *roles: Role) -> bool:
         """True when the principal holds any of `roles` (admins hold every role)."""
@@ -56,6 +57,7 @@ def issue_token(
     roles: list[Role] | list[str],
     name: str = "",
     unit_id: str | None = None,
+    station_id: str | None = None,
     ttl_seconds: int = 8 * 3600,
 ) -> str:
     """Sign a token for a principal with the suite's shared secret."""
@@ -72,6 +74,8 @@ def issue_token(
     }
     if unit_id:
         claims["unit_id"] = unit_id
+    if station_id:
+        claims["station_id"] = station_id
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
@@ -103,6 +107,7 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
         roles=roles,
         name=str(claims.get("name", "")),
         unit_id=claims.get("unit_id"),
+        station_id=claims.get("station_id"),
     )
 
 
@@ -138,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--role", action="append", required=True, choices=[r.value for r in Role])
     parser.add_argument("--name", default="")
     parser.add_argument("--unit", default=None, help="unit id, for unit handlers")
+    parser.add_argument("--station", default=None, help="liaison station id, for station staff")
     parser.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")
     parser.add_argument("--env-prefix", default="INTAKE_", help="settings prefix to read the secret from")
     args = parser.parse_args(argv)
@@ -153,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             roles=args.role,
             name=args.name,
             unit_id=args.unit,
+            station_id=args.station,
             ttl_seconds=args.ttl,
         )
     )

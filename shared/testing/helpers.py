@@ -48,9 +48,18 @@ def token(
     congress_id: str = "c1",
     name: str = "",
     unit_id: str | None = None,
+    station_id: str | None = None,
 ) -> dict[str, str]:
     """An Authorization header for a principal."""
-    jwt = issue_token(settings, subject=subject, congress_id=congress_id, roles=list(roles), name=name, unit_id=unit_id)
+    jwt = issue_token(
+        settings,
+        subject=subject,
+        congress_id=congress_id,
+        roles=list(roles),
+        name=name,
+        unit_id=unit_id,
+        station_id=station_id,
+    )
     return {"Authorization": f"Bearer {jwt}"}
 
 
