@@ -23,7 +23,7 @@ from scripts.run_suite import STATE, local_stack  # noqa: E402
 from shared.auth import Role  # noqa: E402
 from shared.settings import DEV_SECRET, ServiceSettings  # noqa: E402
 from shared.testing.helpers import token  # noqa: E402
-from shared.testing.journeys import inbox, register, submit  # noqa: E402
+from shared.testing.journeys import inbox, put_deputies, register, set_up_congress, submit  # noqa: E402
 from shared.tracesink import timeline  # noqa: E402
 
 CONGRESS = "demo"
@@ -59,12 +59,16 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
     deputy = token(auth, "dep-tu", Role.DEPUTY, congress_id=CONGRESS, name="屠永芳")
     cosigner = token(auth, "dep-li", Role.DEPUTY, congress_id=CONGRESS, name="李明")
     staff = token(auth, "staff-wang", Role.STAFF, congress_id=CONGRESS, name="王秘书")
+    admin = token(auth, "admin", Role.ADMIN, congress_id=CONGRESS)
     async with httpx.AsyncClient(timeout=15) as http:
-        created = await submit(http, urls["intake"], deputy, co_signers=[{"id": "dep-li", "name": "李明"}])
+        await set_up_congress(http, urls["intake"], admin, CONGRESS, name="示范市人民代表大会")
+        await put_deputies(http, urls["intake"], staff, [("dep-tu", "屠永芳", "城关代表团"), ("dep-li", "李明", "北湖代表团")])
+        print("0. intake      congress 示范市人大 (session 15-2) and deputies 屠永芳, 李明 set up")
+        created = await submit(http, urls["intake"], deputy, co_signers=[("dep-li", cosigner)])
         trace_id = created["_trace_id"]
         print(
-            f"1. intake      deputy 屠永芳 submitted 《{created['title']}》 "
-            f"(id {created['id']}, status {created['status']})"
+            f"1. intake      deputy 屠永芳 drafted 《{created['title']}》, 李明 confirmed co-signing, "
+            f"屠永芳 submitted it (id {created['id']}, status {created['status']})"
         )
         registered = await register(http, urls["intake"], staff, created["id"])
         print(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
-from services.intake import operations, spreadsheets
+from services.intake import operations, similarity, spreadsheets
 from services.intake.api import routers
 from services.intake.consumers import build_handlers
 from services.intake.settings import IntakeSettings
@@ -29,6 +31,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         await suggestions.ensure_indexes()
         await directory.ensure_indexes()
         await opinions.ensure_indexes()
+        # load the Chinese dictionary now, not on the first deputy's request (about a second)
+        await asyncio.to_thread(similarity.tokenize, "关于预热分词词典的建议")
         await operations.finish_merges(suggestions)
 
     return make_app(

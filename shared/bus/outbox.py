@@ -99,7 +99,7 @@ class OutboxRelay:
     async def ensure_indexes(self) -> None:
         """Index what the relay looks up."""
         for name in self.collections:
-            await self.db[name].create_index(OUTBOX_SINCE, name="outbox_pending", sparse=True)
+            await self.db[name].create_index(OUTBOX_SINCE, name="outbox_since", sparse=True)
 
     def wake(self) -> None:
         """Tell the relay a write added events."""
