@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.contracts.intake import SuggestionRegistered
+from shared.contracts.intake import (
+    SuggestionCoSigningRequested,
+    SuggestionFacts,
+    SuggestionRegistered,
+    SuggestionReturned,
+)
 
 INBOX = "inbox"
 
@@ -71,3 +76,59 @@ def on_registered(event: SuggestionRegistered, *, event_id: str, portal_url: str
             )
         )
     return out
+
+
+RETURN_REASONS = {
+    "format": "格式不规范",
+    "too_broad": "内容宽泛",
+    "duplicate": "内容雷同",
+    "out_of_scope": "不属于建议范围",
+}
+
+
+def _one(
+    event: SuggestionFacts, *, event_id: str, recipient: str, subject: str, body: str, portal_url: str, now: datetime
+) -> Notification:
+    return Notification(
+        id=notification_id(event_id, recipient, INBOX),
+        congress_id=event.congress_id,
+        recipient_id=recipient,
+        channel=INBOX,
+        event_id=event_id,
+        event_type=event.event_type,
+        case_id=event.suggestion_id,
+        subject=subject,
+        body=body,
+        link=f"{portal_url.rstrip('/')}/suggestions/{event.suggestion_id}",
+        created_at=now,
+    )
+
+
+def on_returned(event: SuggestionReturned, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]:
+    """The lead deputy learns the suggestion was returned, and why, so they can revise it."""
+    reason = RETURN_REASONS.get(event.reason_code, event.reason_code)
+    body = f"您领衔提出的《{event.title}》已退回，原因：{reason}。{event.reason_text} 请修改后重新提交。"
+    return [
+        _one(
+            event,
+            event_id=event_id,
+            recipient=event.lead_deputy.id,
+            subject="建议已退回",
+            body=body,
+            portal_url=portal_url,
+            now=now,
+        )
+    ]
+
+
+def on_co_signing_requested(
+    event: SuggestionCoSigningRequested, *, event_id: str, portal_url: str, now: datetime
+) -> list[Notification]:
+    """Each deputy newly asked to co-sign is told who asks and what."""
+    body = f"{event.lead_deputy.name}代表邀请您联名附议《{event.title or '（未命名草稿）'}》，请确认或谢绝。"
+    return [
+        _one(
+            event, event_id=event_id, recipient=r.id, subject="联名附议邀请", body=body, portal_url=portal_url, now=now
+        )
+        for r in {r.id: r for r in event.requested}.values()
+    ]

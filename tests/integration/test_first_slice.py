@@ -61,8 +61,15 @@ async def test_registered_suggestion_reaches_assignment_evaluation_and_inbox(
         lead_inbox = await eventually(lambda: inbox_of(deputy))
         assert len(lead_inbox) == 1
         assert lead_inbox[0]["body"] == f"您领衔提出的《关于加强城区停车设施建设的建议》已登记，编号{number}。"
-        co_inbox = await eventually(lambda: inbox_of(cosigner))
-        assert "您附议的" in str(co_inbox[0]["body"])
+
+        async def co_signer_told_of_registration() -> list[dict[str, object]]:
+            notes = await inbox_of(cosigner)
+            return notes if any("您附议的" in str(n["body"]) for n in notes) else []
+
+        co_inbox = await eventually(co_signer_told_of_registration)
+        # the co-signer was first asked to co-sign, then told of the registration
+        assert [n["subject"] for n in co_inbox] == ["建议已登记", "联名附议邀请"]
+        assert co_inbox[1]["body"] == "屠永芳代表邀请您联名附议《关于加强城区停车设施建设的建议》，请确认或谢绝。"
         # staff got nothing: the rule is the deputies behind the suggestion
         assert await inbox_of(staff) == []
 

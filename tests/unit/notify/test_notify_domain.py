@@ -118,3 +118,57 @@ def test_link_points_at_the_case_without_a_double_slash(portal_url: str, link: s
     for n in _notify(portal_url=portal_url):
         assert n.link == link
         assert "//" not in n.link.split("://", 1)[1]
+
+
+def test_a_returned_suggestion_tells_the_lead_deputy_why() -> None:
+    from datetime import UTC, datetime
+
+    from services.notify.domain import on_returned
+    from shared.contracts.intake import DeputyRef, SuggestionReturned
+
+    event = SuggestionReturned(
+        suggestion_id="s-1",
+        congress_id="c1",
+        session="15-2",
+        title="关于加强城区停车设施建设的建议",
+        field="城乡建设",
+        kind="session",
+        origin="deputy",
+        lead_deputy=DeputyRef(id="d-1", name="张三"),
+        co_signers=[DeputyRef(id="d-2", name="李四")],
+        reason_code="too_broad",
+        reason_text="请具体说明措施。",
+        returned_at=datetime.now(UTC),
+        returned_by="staff-1",
+    )
+    out = on_returned(event, event_id="e-9", portal_url="http://portal/", now=datetime.now(UTC))
+    assert [n.recipient_id for n in out] == ["d-1"]
+    assert (
+        out[0].body
+        == "您领衔提出的《关于加强城区停车设施建设的建议》已退回，原因：内容宽泛。请具体说明措施。 请修改后重新提交。"
+    )
+    assert out[0].link == "http://portal/suggestions/s-1"
+
+
+def test_deputies_asked_to_co_sign_are_each_told_once() -> None:
+    from datetime import UTC, datetime
+
+    from services.notify.domain import on_co_signing_requested
+    from shared.contracts.intake import DeputyRef, SuggestionCoSigningRequested
+
+    asked = [DeputyRef(id="d-2", name="李四"), DeputyRef(id="d-3", name="王五"), DeputyRef(id="d-2", name="李四")]
+    event = SuggestionCoSigningRequested(
+        suggestion_id="s-1",
+        congress_id="c1",
+        session="15-2",
+        title="",
+        field="",
+        kind="session",
+        origin="deputy",
+        lead_deputy=DeputyRef(id="d-1", name="张三"),
+        requested=asked,
+    )
+    out = on_co_signing_requested(event, event_id="e-1", portal_url="http://portal", now=datetime.now(UTC))
+    assert [n.recipient_id for n in out] == ["d-2", "d-3"]
+    assert out[0].body == "张三代表邀请您联名附议《（未命名草稿）》，请确认或谢绝。"
+    assert len({n.id for n in out}) == 2
