@@ -169,17 +169,23 @@ class Match:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-# Fixed point for the document weights 1 + log(tf): 16 fraction bits, kept below 16 so that a
-# 64-bit slot of a dense column cannot overflow (see SimilarityIndex).
+# Fixed point for the document weights 1 + log(tf): 16 fraction bits, kept below 16 (20 bits), and
+# query factors of 28 bits: a product stays below 2**48, so a 64-bit slot of a dense column can
+# add up _DENSE_CHUNK of them without spilling into the next document's slot.
 _W_ONE = 1 << 16
 _W_MAX = (1 << 20) - 1
 _Q_BITS = 28
 _SLOT_BYTES = 8
 _DENSE_CHUNK = 1 << 16
+# Changes applied to a column's cached integer by shifted adds; beyond this, re-reading the bytes is cheaper.
+_PENDING_MAX = 4
+# A posting costs about as much in Python as 32 slots of a dense column in C, and fewer columns keep memory low.
 _DENSE_MIN_DF = 32
 _DENSE_SHARE = 32
+# Syncing a rare term's documents is cheaper than widening every check's candidate band for it.
 _SYNC_DF = 64
 _NORM_SLACK = 0.01
+# Scores are compared after rounding to 3 places: anything within this of a cut may still tie it.
 _ROUND_MARGIN = 0.001
 _LOG2 = math.log(2.0)
 
@@ -237,6 +243,7 @@ class SimilarityIndex:
         self._inv_norms: list[float] | None = None
         self._columns: dict[str, bytearray] = {}
         self._column_ints: dict[str, int] = {}
+        self._pending: dict[str, list[tuple[int, int]]] = {}
         self._capacity = 0
         self._posting_count = 0
 
@@ -252,7 +259,6 @@ class SimilarityIndex:
             self.remove(doc_id)
         weights = _fixed_weights(counts)
         slot = self._take_slot(doc_id)
-        offset = slot * _SLOT_BYTES
         s0 = s1 = s2 = 0.0
         for term, fixed in weights.items():
             postings = self._postings.get(term)
@@ -264,10 +270,8 @@ class SimilarityIndex:
             postings[slot] = fixed
             self._level[term] = math.log(1.0 + len(postings))
             self._retier.add(term)
-            column = self._columns.get(term)
-            if column is not None:
-                column[offset : offset + _SLOT_BYTES] = fixed.to_bytes(_SLOT_BYTES, sys.byteorder)
-                self._column_ints.pop(term, None)
+            if term in self._columns:
+                self._set_cell(term, slot, fixed, fixed)
             w = fixed / _W_ONE
             level = self._synced[term]
             s0 += w * w
@@ -285,14 +289,11 @@ class SimilarityIndex:
         if weights is None:
             return
         slot = self._slot_of.pop(doc_id)
-        offset = slot * _SLOT_BYTES
-        for term in weights:
+        for term, fixed in weights.items():
             postings = self._postings[term]
             del postings[slot]
-            column = self._columns.get(term)
-            if column is not None:
-                column[offset : offset + _SLOT_BYTES] = bytes(_SLOT_BYTES)
-                self._column_ints.pop(term, None)
+            if term in self._columns:
+                self._set_cell(term, slot, 0, -fixed)
             if postings:
                 self._level[term] = math.log(1.0 + len(postings))
                 self._dirty.add(term)
@@ -301,8 +302,7 @@ class SimilarityIndex:
                 del self._postings[term], self._level[term], self._synced[term]
                 self._dirty.discard(term)
                 self._retier.discard(term)
-                self._columns.pop(term, None)
-                self._column_ints.pop(term, None)
+                self._drop_column(term)
         self._ids[slot] = None
         self._s0[slot] = self._s1[slot] = self._s2[slot] = 0.0
         heapq.heappush(self._free, slot)
@@ -375,7 +375,8 @@ class SimilarityIndex:
             self._s1.append(0.0)
             self._s2.append(0.0)
             if slot >= self._capacity:
-                grown = max(64, 2 * self._capacity)
+                # Modest growth: every dense pass works on the whole width.
+                grown = self._capacity + max(64, self._capacity // 4)
                 padding = bytes((grown - self._capacity) * _SLOT_BYTES)
                 for column in self._columns.values():
                     column.extend(padding)
@@ -436,8 +437,7 @@ class SimilarityIndex:
             if term in self._columns:
                 # Hysteresis, so that a term near the threshold is not rebuilt on every change.
                 if size < threshold // 2:
-                    del self._columns[term]
-                    self._column_ints.pop(term, None)
+                    self._drop_column(term)
             elif size >= threshold:
                 column = bytearray(self._capacity * _SLOT_BYTES)
                 for slot, fixed in self._postings[term].items():
@@ -446,10 +446,28 @@ class SimilarityIndex:
                 self._columns[term] = column
         self._retier.clear()
 
+    def _set_cell(self, term: str, slot: int, fixed: int, delta: int) -> None:
+        offset = slot * _SLOT_BYTES
+        self._columns[term][offset : offset + _SLOT_BYTES] = fixed.to_bytes(_SLOT_BYTES, sys.byteorder)
+        if term in self._column_ints:
+            pending = self._pending.setdefault(term, [])
+            pending.append((slot, delta))
+            if len(pending) > _PENDING_MAX:
+                del self._column_ints[term], self._pending[term]
+
+    def _drop_column(self, term: str) -> None:
+        self._columns.pop(term, None)
+        self._column_ints.pop(term, None)
+        self._pending.pop(term, None)
+
     def _column_int(self, term: str) -> int:
         value = self._column_ints.get(term)
         if value is None:
-            value = self._column_ints[term] = int.from_bytes(self._columns[term], sys.byteorder)
+            value = int.from_bytes(self._columns[term], sys.byteorder)
+        else:
+            for slot, delta in self._pending.pop(term, ()):
+                value += delta << (slot * _SLOT_BYTES * 8)
+        self._column_ints[term] = value
         return value
 
     def _dots(self, factors: dict[str, float], q_scale: float) -> list[int]:
@@ -473,13 +491,11 @@ class SimilarityIndex:
     def _inverse_norms(self, top_a: float) -> list[float]:
         if self._inv_norms is None:
             a2, a_twice = top_a * top_a, 2.0 * top_a
-            inv = [0.0] * len(self._ids)
-            for slot, doc_id in enumerate(self._ids):
-                if doc_id is not None:
-                    norm2 = a2 * self._s0[slot] - a_twice * self._s1[slot] + self._s2[slot]
-                    if norm2 > 0.0:
-                        inv[slot] = 1.0 / math.sqrt(norm2)
-            self._inv_norms = inv
+            # Free slots hold S0 = S1 = S2 = 0, hence norm 0 and no score.
+            self._inv_norms = [
+                1.0 / math.sqrt(norm2) if (norm2 := a2 * s0 - a_twice * s1 + s2) > 0.0 else 0.0
+                for s0, s1, s2 in zip(self._s0, self._s1, self._s2, strict=True)
+            ]
         return self._inv_norms
 
     def _drift(self, top_a: float) -> tuple[float, float]:
