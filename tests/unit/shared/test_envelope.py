@@ -81,7 +81,7 @@ def test_the_wire_form_is_a_structured_cloudevent_with_the_data_inline() -> None
     assert wire["type"] == "intake.suggestion.registered.v1"
     assert wire["congressid"] == "city-15"
     assert wire["data"]["number"] == "15-2-0007"
-    assert wire["data"]["lead_deputy"] == {"id": "d-1", "name": "屠永芳"}
+    assert wire["data"]["lead_deputy"] == {"id": "d-1", "name": "屠永芳", "delegation": ""}
     assert "event_type" not in wire["data"]  # a class attribute, not a field
 
 
