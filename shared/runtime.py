@@ -240,7 +240,8 @@ def make_app(
     async def trace_id_header(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
         response = await call_next(request)
         trace_id = trace_id_hex()
-        if trace_id:
+        # not on a refusal: joining a case's trace must not tell a caller the case exists
+        if trace_id and not 400 <= response.status_code < 500:
             response.headers["X-Trace-Id"] = trace_id
         return response
 

@@ -194,10 +194,10 @@ class Suggestion:
         return list(out.values())
 
     def can_read(self, deputy_id: str) -> bool:
-        """A deputy reads what they lead, were asked to co-sign (unless declined), or are an author of."""
+        """A deputy reads what they lead, were asked to co-sign (a decliner may change their mind), or wrote."""
         return (
             deputy_id == self.lead_deputy.id
-            or any(c.id == deputy_id for c in self.signers())
+            or any(c.id == deputy_id for c in self.co_signers)
             or any(a.id == deputy_id for a in self.merged_authors)
         )
 
@@ -329,6 +329,11 @@ def return_to_deputy(s: Suggestion, *, by: str, reason: ReturnReason, text: str,
     """Staff return a submitted suggestion with a reason code and a text (退回)."""
     if s.status is not SuggestionStatus.SUBMITTED:
         raise Conflict("suggestion.not_returnable", "Only a submitted suggestion can be returned.")
+    if s.transfer_from is not None:
+        raise Conflict(
+            "suggestion.transferred_not_returnable",
+            "A suggestion passed up from a lower congress cannot be returned to its deputy; handle or merge it.",
+        )
     if not text.strip():
         raise Invalid("suggestion.return_text_missing", "Say why the suggestion is returned.")
     note = ReturnNote(version=len(s.versions), reason_code=reason, text=text.strip(), by=by, at=now)
@@ -504,7 +509,7 @@ def facts(s: Suggestion) -> dict[str, object]:
         "co_signers": [c.ref() for c in s.signers()],
         "confidential": s.confidential,
         "number": s.number,
-        "version": max(len(s.versions), 1),
+        "version": len(s.versions),
         "opinion_id": s.opinion_id,
     }
 

@@ -9,16 +9,28 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from opentelemetry import trace
+
 from services.intake import domain
 from services.intake.directory import Congress, Deputy
-from services.intake.domain import Origin, Suggestion, SuggestionKind
+from services.intake.domain import Origin, Suggestion, SuggestionKind, SuggestionStatus
 from services.intake.spreadsheets import RowError, SuggestionRow
 from services.intake.store import DirectoryStore, SuggestionStore
 from shared.contracts.intake import DeputyRef, SuggestionPassedUp, TransferReceived
-from shared.errors import Conflict, DomainError, Invalid
+from shared.errors import Conflict, DomainError, Invalid, NotFound
+from shared.tracing import case_scope, context_from
 
 REGISTER_ATTEMPTS = 200
+_tracer = trace.get_tracer("services.intake")
 TRANSFER_NAMESPACE = uuid.UUID("0b6f4c1e-7a52-4b0e-9a44-5d1c2f7e8a90")
+
+
+async def staff_get(store: SuggestionStore, congress_id: str, suggestion_id: str) -> Suggestion:
+    """A suggestion as staff may know it: a deputy's draft is nobody else's business (not found)."""
+    s = await store.get(congress_id, suggestion_id)
+    if s.status is SuggestionStatus.DRAFT:
+        raise NotFound("suggestion.not_found", "No such suggestion.", suggestion_id=suggestion_id)
+    return s
 
 
 async def register_one(store: SuggestionStore, congress_id: str, suggestion_id: str, by: str) -> Suggestion:
@@ -27,7 +39,7 @@ async def register_one(store: SuggestionStore, congress_id: str, suggestion_id: 
     In this process registrations of a session take turns; across processes the unique index on
     (congress, session, sequence) refuses a double and the loser takes the next number.
     """
-    s = await store.get(congress_id, suggestion_id)
+    s = await staff_get(store, congress_id, suggestion_id)
     async with store.register_lock(s.congress_id, s.session):
         for _ in range(REGISTER_ATTEMPTS):
             s = await store.get(congress_id, suggestion_id)
@@ -53,11 +65,15 @@ async def register_many(store: SuggestionStore, congress_id: str, ids: list[str]
     """Register many suggestions in the order given (登记造册); each succeeds or says why not."""
     results = []
     for sid in ids:
-        try:
-            s = await register_one(store, congress_id, sid, by)
-            results.append(BatchResult(sid, True, number=s.number))
-        except DomainError as exc:
-            results.append(BatchResult(sid, False, code=exc.code, message=exc.message))
+        # each registration joins its own case's trace, linked to the batch request
+        parent = context_from(await store.trace_of(congress_id, sid))
+        link = trace.Link(trace.get_current_span().get_span_context())
+        with _tracer.start_as_current_span("intake register", context=parent, links=[link]), case_scope(sid):
+            try:
+                s = await register_one(store, congress_id, sid, by)
+                results.append(BatchResult(sid, True, number=s.number))
+            except DomainError as exc:
+                results.append(BatchResult(sid, False, code=exc.code, message=exc.message))
     return results
 
 
@@ -70,8 +86,10 @@ async def merge(store: SuggestionStore, congress_id: str, primary_id: str, other
     if len(set(other_ids)) != len(other_ids):
         raise Invalid("merge.repeated", "A suggestion is named twice.")
     await finish_merges(store)
-    primary = await store.get(congress_id, primary_id)
+    primary = await staff_get(store, congress_id, primary_id)
     others = await store.get_many(congress_id, other_ids)
+    if any(o.status is SuggestionStatus.DRAFT for o in others):
+        raise NotFound("suggestion.not_found", "No such suggestion.")
     merged = domain.merge(primary, others, by=by, now=datetime.now(UTC))
     await store.save(primary, merged, extra={"merge_done": False})
     await _mark_merged(store, merged)
@@ -98,7 +116,7 @@ async def pass_up(
 ) -> Suggestion:
     """Send a registered suggestion to the parent congress (转报)."""
     congress = await directory.get_congress(congress_id)
-    s = await store.get(congress_id, suggestion_id)
+    s = await staff_get(store, congress_id, suggestion_id)
     passed = domain.pass_up(s, to_congress_id=congress.parent_id, by=by, note=note, now=datetime.now(UTC))
     await store.save(s, passed)
     return passed
@@ -170,11 +188,14 @@ def build_imported(
         by_name.setdefault(d.name, []).append(d)
 
     def resolve(row: int, column: str, who: str) -> Deputy | RowError:
-        if who in deputies:
-            return deputies[who]
+        found = deputies.get(who)
         named = by_name.get(who, [])
-        if len(named) == 1:
-            return named[0]
+        if found is None and len(named) == 1:
+            found = named[0]
+        if found is not None:
+            if not found.active:
+                return RowError(row, column, "import.inactive_deputy", f"Deputy {who} is not active.")
+            return found
         if len(named) > 1:
             return RowError(row, column, "import.ambiguous_deputy", f"More than one deputy is named {who}; use the id.")
         return RowError(row, column, "import.unknown_deputy", f"No deputy {who} in this congress.")

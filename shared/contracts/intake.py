@@ -39,7 +39,7 @@ class SuggestionFacts(EventData):
     co_signers: list[DeputyRef] = Field(default_factory=list)
     confidential: bool = False
     number: str | None = None
-    version: int = 1
+    version: int = 0  # submitted versions so far (0 for a draft)
     opinion_id: str | None = None
 
 

@@ -17,7 +17,7 @@ from services.intake.api.schemas import (
     DeputyPublic,
     DeputyPut,
 )
-from services.intake.directory import Deputy, define_congress
+from services.intake.directory import ID_PATTERN, Deputy, define_congress
 from shared.auth import CurrentPrincipal, Role
 from shared.errors import Forbidden, Invalid
 
@@ -61,12 +61,18 @@ async def import_deputies(file: UploadFile, staff: StaffUser, directory: Directo
     await directory.get_congress(staff.congress_id)
     data = await file.read(spreadsheets.MAX_FILE_BYTES + 1)
     rows, errors = await asyncio.to_thread(spreadsheets.read_deputies, data, file.filename or "")
+    errors += [
+        spreadsheets.RowError(r.row, "代表编号", "import.bad_value", "An id is letters, digits and _ . : - only.")
+        for r in rows
+        if not ID_PATTERN.match(r.id)
+    ]
     if errors:
         raise Invalid(
             "import.rejected",
             "The file has problems; nothing was imported.",
             errors=[vars(e) for e in errors],
         )
+    existing = await directory.all_deputies(staff.congress_id)
     deputies = [
         Deputy(
             congress_id=staff.congress_id,
@@ -75,6 +81,8 @@ async def import_deputies(file: UploadFile, staff: StaffUser, directory: Directo
             delegation=r.delegation,
             phone=r.phone,
             email=r.email,
+            # an import lists who is a deputy; it does not undo staff's deactivation
+            active=existing[r.id].active if r.id in existing else True,
         )
         for r in rows
     ]

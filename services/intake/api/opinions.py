@@ -16,7 +16,7 @@ from services.intake.opinions import Channel, Opinion, OpinionStatus
 from services.intake.store.opinions import OpinionStore
 from shared.auth import CurrentPrincipal, Principal, Role, require
 from shared.contracts.intake import DeputyRef
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.tracing import case_scope
 
 router = APIRouter(tags=["liaison stations"])
@@ -213,6 +213,8 @@ async def take_up_opinion(
     """A deputy turns a constituent's opinion into a draft suggestion linked to it; a retry gives the same draft."""
     o = await store.get(me.congress_id, opinion_id)
     deputy = await directory.get_deputy(me.congress_id, me.subject)
+    if not deputy.active:
+        raise Invalid("deputy.inactive", "Your deputy entry is not active.")
     lead = DeputyRef(id=deputy.id, name=deputy.name, delegation=deputy.delegation)
     taken = opinions.take_up(o, deputy=lead, now=datetime.now(UTC))
     congress = await directory.get_congress(me.congress_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +32,7 @@ class CongressPut(Strict):
     term: int = Field(ge=1, le=99, examples=[15])
     session: str = Field(pattern=r"^[0-9A-Za-z-]{1,20}$", examples=["15-2"])
     session_name: str = Field(default="", max_length=100, examples=["市十五届人大二次会议"])
-    fields: list[str] | None = Field(default=None, max_length=50)
+    fields: list[Annotated[str, Field(min_length=1, max_length=20)]] | None = Field(default=None, max_length=50)
 
 
 class CongressPublic(BaseModel):
@@ -83,15 +84,6 @@ class DeputiesPublic(BaseModel):
 
     data: list[DeputyPublic]
     count: int
-
-
-class RowErrorPublic(BaseModel):
-    """One problem in an imported file."""
-
-    row: int
-    column: str | None
-    code: str
-    message: str
 
 
 class DeputyImportResult(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, UploadFile
 
-from services.intake import domain, operations, spreadsheets
+from services.intake import domain, operations, similarity, spreadsheets
 from services.intake.api.deps import DeputyUser, Directory, StaffUser, Suggestions
 from services.intake.api.schemas import (
     BatchItem,
@@ -30,7 +30,7 @@ from services.intake.api.schemas import (
     VersionPublic,
 )
 from services.intake.checks import blocking
-from services.intake.domain import Suggestion, SuggestionStatus
+from services.intake.domain import Origin, Suggestion, SuggestionStatus
 from services.intake.store import DirectoryStore, SuggestionFilter, SuggestionStore
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.intake import DeputyRef
@@ -39,6 +39,14 @@ from shared.tracing import case_scope
 
 router = APIRouter(tags=["suggestions"])
 EXPORT_MAX = 20_000
+STATUS_LABELS = {
+    "submitted": "待审核",
+    "returned": "已退回",
+    "registered": "已登记",
+    "merged": "已并案",
+    "passed_up": "已转报",
+    "withdrawn": "已撤回",
+}
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -60,6 +68,23 @@ async def _refs(directory: DirectoryStore, congress_id: str, ids: list[str]) -> 
     return [DeputyRef(id=d.id, name=d.name, delegation=d.delegation) for d in (found[i] for i in ids)]
 
 
+PUBLIC_STATUSES = {"registered", "merged", "passed_up"}
+# liaison-station drafts come from a take-up, motions from an import, lower-congress items from a transfer
+DEPUTY_ORIGINS = (Origin.DEPUTY, Origin.DEPUTIES_FORUM)
+
+
+def _similar_for(who: Principal, matches: list[similarity.Match]) -> list[SimilarPublic]:
+    """Staff see every similar suggestion; a deputy sees public ones and their own, nothing confidential."""
+    if who.has(Role.STAFF):
+        return [SimilarPublic.of(m) for m in matches]
+    shown = []
+    for m in matches:
+        public = m.meta.get("status") in PUBLIC_STATUSES and not m.meta.get("confidential")
+        if public or who.subject in m.meta.get("readers", []):
+            shown.append(SimilarPublic.of(m))
+    return shown
+
+
 async def _readable(store: SuggestionStore, who: Principal, suggestion_id: str) -> Suggestion:
     """A suggestion the caller may read; others' (and, for staff, drafts) are not found."""
     s = await store.get(who.congress_id, suggestion_id)
@@ -75,6 +100,12 @@ async def create_draft(
     body: SuggestionCreate, me: DeputyUser, store: Suggestions, directory: Directory
 ) -> SuggestionPublic:
     """A deputy starts a draft as its lead deputy (领衔代表); co-signers named are asked to confirm."""
+    if body.origin not in DEPUTY_ORIGINS:
+        raise Invalid(
+            "suggestion.origin_not_allowed",
+            "A deputy's draft comes from the deputy or a deputies' forum; other origins have their own routes.",
+            allowed=[o.value for o in DEPUTY_ORIGINS],
+        )
     congress = await directory.get_congress(me.congress_id)
     lead = await _me(directory, me)
     signers = await _refs(directory, me.congress_id, [c.id for c in body.co_signers])
@@ -149,7 +180,7 @@ async def check_suggestion(
     return CheckReport(
         passes=not blocking(found),
         findings=[FindingPublic.of(f) for f in found],
-        similar=[SimilarPublic.of(m) for m in similar],
+        similar=_similar_for(who, similar),
     )
 
 
@@ -165,7 +196,7 @@ async def submit_suggestion(
     return SubmissionPublic(
         suggestion=SuggestionPublic.of(submitted),
         findings=[FindingPublic.of(f) for f in domain.findings(submitted, congress.fields)],
-        similar=[SimilarPublic.of(m) for m in await store.similar(submitted)],
+        similar=_similar_for(me, await store.similar(submitted)),
     )
 
 
@@ -346,7 +377,7 @@ async def export_suggestions(
             "lead": s.lead_deputy.name,
             "co_signers": [c.name for c in s.signers()],
             "delegation": s.lead_deputy.delegation,
-            "status": s.status.value,
+            "status": STATUS_LABELS.get(s.status.value, s.status.value),
             "submitted_at": s.submitted_at,
             "registered_at": s.registered_at,
             "confidential": s.confidential,

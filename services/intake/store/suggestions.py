@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,15 @@ REFRESH_OVERLAP = timedelta(seconds=10)
 REGISTER_ATTEMPTS = 200
 
 
+@dataclass
+class _SessionIndex:
+    """One session's similarity index and how far it has caught up."""
+
+    index: similarity.SimilarityIndex = field(default_factory=similarity.SimilarityIndex)
+    seen: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    versions: dict[str, datetime] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class SuggestionFilter:
     """What staff filter a list by."""
@@ -61,7 +70,7 @@ class SuggestionStore:
         self.events = events
         self.relay = relay
         self._register_locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._indexes: dict[tuple[str, str], tuple[similarity.SimilarityIndex, datetime]] = {}
+        self._indexes: dict[tuple[str, str], _SessionIndex] = {}
         self._index_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     async def ensure_indexes(self) -> None:
@@ -98,10 +107,11 @@ class SuggestionStore:
 
     async def add_many(self, items: list[Suggestion], *, import_ref: str) -> int:
         """Insert many new suggestions (an import); ones already there (same id) are skipped."""
-        docs = []
         trace = current_trace_context()
-        for s in items:
-            doc = _to_doc(s)
+        # tokenizing a thousand bodies takes seconds: not on the event loop
+        prepared = await asyncio.to_thread(lambda: [_to_doc(s) for s in items])
+        docs = []
+        for s, doc in zip(items, prepared, strict=True):
             doc["trace"] = trace
             doc["import_ref"] = import_ref
             docs.append(with_events(doc, self._outbox(s)))
@@ -119,6 +129,11 @@ class SuggestionStore:
                 inserted += int(details.get("nInserted", 0))
         self.relay.wake()
         return inserted
+
+    async def trace_of(self, congress_id: str, suggestion_id: str) -> dict[str, str]:
+        """The trace context a suggestion's case was started with."""
+        doc = await self.collection.find_one({"_id": suggestion_id, "congress_id": congress_id}, {"trace": 1})
+        return dict((doc or {}).get("trace") or {})
 
     async def find(self, suggestion_id: str) -> Suggestion | None:
         """A suggestion by id, whatever its congress (for consumers)."""
@@ -148,7 +163,8 @@ class SuggestionStore:
             raise Conflict("suggestion.changed", "The suggestion changed meanwhile; reload and try again.")
 
     async def _save(self, before: Suggestion, after: Suggestion, extra: Doc | None = None) -> bool:
-        fields = {**_to_doc(after), **(extra or {})}
+        same_text = (before.title, before.body) == (after.title, after.body)
+        fields = {**_to_doc(after, with_terms=not same_text), **(extra or {})}
         del fields["_id"]
         result = await self.collection.update_one(
             {"_id": before.id, "congress_id": before.congress_id, "revision": before.revision},
@@ -294,27 +310,49 @@ class SuggestionStore:
     async def similar(self, s: Suggestion, limit: int = 5) -> list[similarity.Match]:
         """The most similar suggestions of the same congress and session, with scores and shared terms."""
         index = await self._index(s.congress_id, s.session)
-        return index.most_similar(similarity.term_counts(s.title, s.body), limit=limit, exclude={s.id})
+        stored = await self.collection.find_one({"_id": s.id, "title": s.title, "body": s.body}, {"terms": 1})
+        counts = stored["terms"] if stored and stored.get("terms") else similarity.term_counts(s.title, s.body)
+        return index.most_similar(counts, limit=limit, exclude={s.id})
 
     async def _index(self, congress_id: str, session: str) -> similarity.SimilarityIndex:
+        """The session's index, caught up with every change since it was last used.
+
+        A cheap look at what changed recently (ids and times only), then the terms of just the
+        documents that really changed.
+        """
         key = (congress_id, session)
         async with self._index_locks.setdefault(key, asyncio.Lock()):
-            index, seen = self._indexes.get(key, (similarity.SimilarityIndex(), datetime(2000, 1, 1, tzinfo=UTC)))
+            state = self._indexes.setdefault(key, _SessionIndex())
             now = datetime.now(UTC)
-            cursor = self.collection.find(
-                {"congress_id": congress_id, "session": session, "updated_at": {"$gte": seen - REFRESH_OVERLAP}},
-                {"terms": 1, "status": 1, "number": 1, "title": 1},
-            )
-            async for doc in cursor:
-                if doc.get("status") in COMPARED and doc.get("terms"):
-                    index.upsert(doc["_id"], doc["terms"], {"number": doc.get("number"), "title": doc.get("title")})
-                else:
-                    index.remove(doc["_id"])
-            self._indexes[key] = (index, now)
-            return index
+            recent = await self.collection.find(
+                {"congress_id": congress_id, "session": session, "updated_at": {"$gte": state.seen - REFRESH_OVERLAP}},
+                {"updated_at": 1},
+            ).to_list()
+            changed = [d["_id"] for d in recent if state.versions.get(d["_id"]) != d["updated_at"]]
+            for start in range(0, len(changed), 500):
+                docs = self.collection.find(
+                    {"_id": {"$in": changed[start : start + 500]}},
+                    dict.fromkeys(("terms", "status", "number", "title", "updated_at", "confidential", "readers"), 1),
+                )
+                async for doc in docs:
+                    state.versions[doc["_id"]] = doc["updated_at"]
+                    if doc.get("status") in COMPARED and doc.get("terms"):
+                        meta = {
+                            "number": doc.get("number"),
+                            "title": doc.get("title"),
+                            "status": doc.get("status"),
+                            "confidential": bool(doc.get("confidential")),
+                            "readers": list(doc.get("readers", [])),
+                        }
+                        state.index.upsert(doc["_id"], doc["terms"], meta)
+                    else:
+                        state.index.remove(doc["_id"])
+            state.seen = now
+            return state.index
 
 
-def _to_doc(s: Suggestion) -> Doc:
+def _to_doc(s: Suggestion, with_terms: bool = True) -> Doc:
+    """The stored form; `with_terms` False leaves the (costly) search terms as they are."""
     readers = sorted({s.lead_deputy.id, *(c.id for c in s.signers()), *(a.id for a in s.merged_authors)})
     authors = s.authors()
     doc: Doc = {
@@ -373,9 +411,10 @@ def _to_doc(s: Suggestion) -> Doc:
         "readers": readers,
         "authors": [a.id for a in authors],
         "delegations": sorted({a.delegation for a in authors if a.delegation}),
-        "search_terms": similarity.search_terms(f"{s.title}\n{s.body}"),
-        "terms": similarity.term_counts(s.title, s.body),
     }
+    if with_terms:
+        doc["search_terms"] = similarity.search_terms(f"{s.title}\n{s.body}")
+        doc["terms"] = similarity.term_counts(s.title, s.body)
     # a partial unique index must not see an explicit null sequence
     return {k: v for k, v in doc.items() if not (k == "sequence" and v is None)}
 
