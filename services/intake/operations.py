@@ -41,12 +41,14 @@ async def register_one(store: SuggestionStore, congress_id: str, suggestion_id: 
     """
     s = await staff_get(store, congress_id, suggestion_id)
     async with store.register_lock(s.congress_id, s.session):
+        exact = False
         for _ in range(REGISTER_ATTEMPTS):
             s = await store.get(congress_id, suggestion_id)
-            sequence = await store.next_sequence(s.congress_id, s.session)
+            sequence = await store.next_sequence(s.congress_id, s.session, exact=exact)
             registered = domain.register(s, sequence=sequence, by=by, now=datetime.now(UTC))
             if await store.save_registration(s, registered):
                 return registered
+            exact = True  # the counter lagged, or another process took the number: look it up
     raise Conflict("suggestion.register_contended", "Too many registrations at once; try again.")
 
 

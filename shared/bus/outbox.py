@@ -16,6 +16,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import UpdateOne
+
 from shared.bus.publisher import EventPublisher
 from shared.contracts.envelope import EventData, new_envelope
 from shared.failpoints import failpoint
@@ -27,6 +29,8 @@ OUTBOX = "outbox"
 # Set while a document has pending events: what the relay looks up (a sparse index), oldest first.
 OUTBOX_SINCE = "outbox_since"
 BATCH = 200
+# Documents published at once; each document's own events stay in order.
+PUBLISH_CONCURRENCY = 32
 
 
 def add_events(update: Doc, entries: list[Doc]) -> Doc:
@@ -136,7 +140,11 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 
     async def drain(self) -> int:
-        """Publish every event pending now; returns how many were published."""
+        """Publish every event pending now; returns how many were published.
+
+        Documents are published concurrently (each document's events in order), then the published
+        entries are pulled and the markers cleared in one bulk write per batch.
+        """
         total = 0
         for name in self.collections:
             collection = self.db[name]
@@ -148,32 +156,37 @@ class OutboxRelay:
                 )
                 if not docs:
                     break
-                for doc in docs:
-                    total += await self._publish_document(name, doc)
+                total += await self._publish_batch(name, docs)
                 if len(docs) < BATCH:
                     break
         self.published += total
         return total
 
-    async def _publish_document(self, collection: str, doc: dict[str, Any]) -> int:
-        published: list[str] = []
-        if not doc.get(OUTBOX):
-            await self._clear_marker(collection, doc["_id"])
-            return 0
-        try:
-            for entry in doc.get(OUTBOX, []):
-                failpoint("outbox.before_publish")
-                await self.publisher.publish(entry["event"], entry.get("trace"))
-                published.append(entry["id"])
-        finally:
-            if published:
-                failpoint("outbox.before_remove")
-                await self.db[collection].update_one(
-                    {"_id": doc["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": published}}}}
-                )
-                await self._clear_marker(collection, doc["_id"])
-        return len(published)
+    async def _publish_batch(self, collection: str, docs: list[dict[str, Any]]) -> int:
+        limit = asyncio.Semaphore(PUBLISH_CONCURRENCY)
+        published: dict[Any, list[str]] = {}
 
-    async def _clear_marker(self, collection: str, doc_id: Any) -> None:
-        # only when nothing is pending: a write that added events meanwhile keeps the marker
-        await self.db[collection].update_one({"_id": doc_id, OUTBOX: {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}})
+        async def publish_document(doc: dict[str, Any]) -> None:
+            async with limit:
+                for entry in doc.get(OUTBOX, []):
+                    failpoint("outbox.before_publish")
+                    await self.publisher.publish(entry["event"], entry.get("trace"))
+                    published.setdefault(doc["_id"], []).append(entry["id"])
+
+        results = await asyncio.gather(*(publish_document(d) for d in docs), return_exceptions=True)
+        # whatever went out is pulled, even when some of the batch failed
+        ops: list[UpdateOne] = []
+        for doc in docs:
+            ids = published.get(doc["_id"], [])
+            if ids:
+                ops.append(UpdateOne({"_id": doc["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": ids}}}}))
+            if ids or not doc.get(OUTBOX):
+                # only when nothing is pending: a write that added events meanwhile keeps the marker
+                ops.append(UpdateOne({"_id": doc["_id"], OUTBOX: {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}}))
+        if ops:
+            failpoint("outbox.before_remove")
+            await self.db[collection].bulk_write(ops, ordered=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        return sum(len(v) for v in published.values())

@@ -31,6 +31,7 @@ from shared.mongo import AsyncDatabase, Doc, DuplicateKeyError
 from shared.tracing import current_trace_context
 
 SUGGESTIONS = "suggestions"
+COUNTERS = "number_counters"
 # Statuses a new submission is compared with (drafts and withdrawn ones are nobody's business).
 COMPARED = [s.value for s in SuggestionStatus if s not in (SuggestionStatus.DRAFT, SuggestionStatus.WITHDRAWN)]
 # Overlap when catching up with changes, so writes from other processes with close clocks are not missed.
@@ -67,6 +68,7 @@ class SuggestionStore:
 
     def __init__(self, db: AsyncDatabase[Doc], events: EventFactory, relay: OutboxRelay) -> None:
         self.collection = db[SUGGESTIONS]
+        self.counters = db[COUNTERS]
         self.events = events
         self.relay = relay
         self._register_locks: dict[tuple[str, str], asyncio.Lock] = {}
@@ -185,21 +187,38 @@ class SuggestionStore:
         """Registrations of one session in this process take turns (other processes retry on the index)."""
         return self._register_locks.setdefault((congress_id, session), asyncio.Lock())
 
-    async def next_sequence(self, congress_id: str, session: str) -> int:
-        """One more than the highest number given in the congress and session."""
+    async def next_sequence(self, congress_id: str, session: str, *, exact: bool = False) -> int:
+        """One more than the highest number given in the congress and session.
+
+        The session's counter document answers cheaply. It is raised only after a registration is
+        stored, so it is never ahead of the truth; when it lags (a crash in between), the number it
+        gives is taken, the unique index refuses it, and the caller asks again with `exact`.
+        """
+        key = f"{congress_id}:{session}"
+        if not exact:
+            counter = await self.counters.find_one({"_id": key})
+            if counter is not None:
+                return int(counter["last"]) + 1
         top = await self.collection.find_one(
             {"congress_id": congress_id, "session": session, "sequence": {"$exists": True}},
             {"sequence": 1},
             sort=[("sequence", DESCENDING)],
         )
-        return int(top["sequence"]) + 1 if top else 1
+        last = int(top["sequence"]) if top else 0
+        await self.counters.update_one({"_id": key}, {"$max": {"last": last}}, upsert=True)
+        return last + 1
 
     async def save_registration(self, before: Suggestion, after: Suggestion) -> bool:
         """Store a registration; False when the number was taken meanwhile (take the next one)."""
         try:
-            return await self._save(before, after)
+            saved = await self._save(before, after)
         except DuplicateKeyError:
             return False
+        if saved and after.sequence is not None:
+            await self.counters.update_one(
+                {"_id": f"{after.congress_id}:{after.session}"}, {"$max": {"last": after.sequence}}, upsert=True
+            )
+        return saved
 
     # --- reading -------------------------------------------------------------------------------
 
