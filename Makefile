@@ -31,7 +31,7 @@ test-e2e: setup
 lint: setup  ## ruff and strict mypy
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy shared services scripts
+	$(UV) run --frozen mypy shared services scripts bench
 
 bench: setup  ## throughput and latency of the spine on this machine
 	$(UV) run --frozen python -m bench

@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 PROC = Path("/proc")
+MACHINE = "whole machine"
+OTHERS = "everything else on the machine"
 _TICK = float(os.sysconf("SC_CLK_TCK")) if hasattr(os, "sysconf") else 100.0
 
 
@@ -32,6 +34,16 @@ def _all_stats() -> dict[int, tuple[int, float]]:
             if stat is not None:
                 out[int(entry.name)] = stat
     return out
+
+
+def _machine_jiffies() -> tuple[float, float]:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    try:
+        fields = [float(v) for v in (PROC / "stat").read_text().splitlines()[0].split()[1:9]]
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0.0
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -65,44 +77,64 @@ def rabbitmq_pid() -> int | None:
 
 @dataclass
 class CpuMeter:
-    """CPU seconds used by labelled processes (each with its descendants) between start() and stop()."""
+    """CPU used by labelled processes between start() and stop(), each with its descendants not watched themselves."""
 
     roots: dict[str, int] = field(default_factory=dict)
-    _start: dict[str, float] = field(default_factory=dict)
+    _start: dict[str, dict[int, float]] = field(default_factory=dict)
     _wall: float = 0.0
+    _machine: tuple[float, float] = (0.0, 0.0)
 
     def add(self, label: str, pid: int | None) -> None:
         """Watch a process (ignored when pid is None)."""
         if pid is not None:
             self.roots[label] = pid
 
-    def _snapshot(self) -> dict[str, float]:
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        """Per label: CPU seconds of each process in the tree now."""
         stats = _all_stats()
         children: dict[int, list[int]] = {}
         for pid, (ppid, _) in stats.items():
             children.setdefault(ppid, []).append(pid)
-        out: dict[str, float] = {}
+        watched = set(self.roots.values())
+        out: dict[str, dict[int, float]] = {}
         for label, root in self.roots.items():
-            total, stack = 0.0, [root]
+            tree: dict[int, float] = {}
+            stack = [root]
             while stack:
                 pid = stack.pop()
                 if pid in stats:
-                    total += stats[pid][1]
-                stack.extend(children.get(pid, []))
-            out[label] = total
+                    tree[pid] = stats[pid][1]
+                # a watched process started by another one (a service by the bench) counts for itself only
+                stack.extend(c for c in children.get(pid, []) if c not in watched)
+            out[label] = tree
         return out
 
     def start(self) -> None:
         """Begin a measurement."""
         self._start = self._snapshot()
+        self._machine = _machine_jiffies()
         self._wall = time.perf_counter()
 
     def stop(self) -> dict[str, float]:
-        """Share of one core each process used since start(), in percent (200 = both cores of two)."""
+        """Share of one core each process used since start(), in percent (200 = both cores of two).
+
+        Also the whole machine (MACHINE) and what processes not watched here used (OTHERS).
+
+        Counted per process of the tree: one that ended meanwhile is left out, one that began counts whole.
+        """
         end = self._snapshot()
         wall = max(time.perf_counter() - self._wall, 1e-9)
-        return {
-            label: round(100.0 * (end[label] - self._start.get(label, end[label])) / wall, 1)
-            for label in end
-            if label in self._start
-        }
+        out: dict[str, float] = {}
+        for label, tree in end.items():
+            if label not in self._start or not tree:
+                continue
+            before = self._start[label]
+            used = sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in tree.items())
+            out[label] = round(100.0 * used / wall, 1)
+        busy, total = _machine_jiffies()
+        if total > self._machine[1]:
+            cores = os.cpu_count() or 1
+            machine = 100.0 * cores * (busy - self._machine[0]) / (total - self._machine[1])
+            out[MACHINE] = round(machine, 1)
+            out[OTHERS] = round(max(0.0, machine - sum(v for k, v in out.items() if k != MACHINE)), 1)
+        return out

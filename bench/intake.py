@@ -33,7 +33,18 @@ def _workbook(n: int) -> bytes:
     ws.append(["标题", "正文", "领域", "类型", "来源", "领衔代表", "附议代表", "是否保密"])
     for i, s in enumerate(generate(n, seed=20261122)):
         body = s.body + "\n建议有关部门加快推进、完善措施。"
-        ws.append([s.title, body, s.field, "大会期间", "议案转建议", f"d{i % DEPUTIES:03d}", f"d{(i + 1) % DEPUTIES:03d}", "否"])
+        ws.append(
+            [
+                s.title,
+                body,
+                s.field,
+                "大会期间",
+                "议案转建议",
+                f"d{i % DEPUTIES:03d}",
+                f"d{(i + 1) % DEPUTIES:03d}",
+                "否",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -48,8 +59,12 @@ async def run(servers: Servers, n: int = 1000) -> dict[str, Any]:
     try:
         async with running(create_app(settings)) as intake:
             await set_up_congress(intake, "", token(settings, "admin", Role.ADMIN), "c1")
-            csv = "编号,姓名,代表团\n" + "\n".join(f"d{i:03d},代表{i:03d},第{i % 12 + 1}代表团" for i in range(DEPUTIES))
-            r = await intake.post("/deputies/import", files={"file": ("d.csv", csv.encode(), "text/csv")}, headers=staff)
+            csv = "编号,姓名,代表团\n" + "\n".join(
+                f"d{i:03d},代表{i:03d},第{i % 12 + 1}代表团" for i in range(DEPUTIES)
+            )
+            r = await intake.post(
+                "/deputies/import", files={"file": ("d.csv", csv.encode(), "text/csv")}, headers=staff
+            )
             r.raise_for_status()
             t0 = time.perf_counter()
             r = await intake.post(
