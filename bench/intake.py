@@ -76,6 +76,15 @@ async def run(servers: Servers, n: int = 1000) -> dict[str, Any]:
             r.raise_for_status()
             imported_s = time.perf_counter() - t0
             created = r.json()["created"]
+            # the import's events go out meanwhile; measure that apart from the checks
+            from pymongo import AsyncMongoClient
+
+            probe: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+            pending = probe[settings.database_name]["suggestions"]
+            while await pending.find_one({"outbox_since": {"$exists": True}}, {"_id": 1}):  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+            await probe.close()
+            drained_s = time.perf_counter() - t0
             ids: list[str] = []
             skip = 0
             while True:
@@ -103,6 +112,7 @@ async def run(servers: Servers, n: int = 1000) -> dict[str, Any]:
         "suggestions": created,
         "import_seconds": round(imported_s, 2),
         "import_per_suggestion_ms": round(imported_s * 1000 / max(created, 1), 2),
+        "import_events_out_seconds": round(drained_s, 2),
         "check_all_seconds": round(checked_s, 2),
         "check_median_ms": round(percentile(check_ms, 50), 2),
         "check_p99_ms": round(percentile(check_ms, 99), 2),

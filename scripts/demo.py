@@ -62,7 +62,8 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
     admin = token(auth, "admin", Role.ADMIN, congress_id=CONGRESS)
     async with httpx.AsyncClient(timeout=15) as http:
         await set_up_congress(http, urls["intake"], admin, CONGRESS, name="示范市人民代表大会")
-        await put_deputies(http, urls["intake"], staff, [("dep-tu", "屠永芳", "城关代表团"), ("dep-li", "李明", "北湖代表团")])
+        deputies = [("dep-tu", "屠永芳", "城关代表团"), ("dep-li", "李明", "北湖代表团")]
+        await put_deputies(http, urls["intake"], staff, deputies)
         print("0. intake      congress 示范市人大 (session 15-2) and deputies 屠永芳, 李明 set up")
         created = await submit(http, urls["intake"], deputy, co_signers=[("dep-li", cosigner)])
         trace_id = created["_trace_id"]

@@ -8,8 +8,8 @@ from enum import StrEnum
 
 from shared.errors import Invalid
 
-SESSION_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
-ID_PATTERN = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
+SESSION_CODE = re.compile(r"[0-9A-Za-z-]{1,20}")
+ID_PATTERN = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
 DEFAULT_FIELDS = (
     "财税金融",
     "科教文卫",
@@ -76,7 +76,7 @@ def define_congress(
     fields: list[str] | None,
 ) -> Congress:
     """Check and build a congress's definition."""
-    if not ID_PATTERN.match(congress_id):
+    if not ID_PATTERN.fullmatch(congress_id):
         raise Invalid("congress.id_invalid", "A congress id is 1-64 letters, digits, and _ . : -")
     if parent_id is not None:
         if parent_id == congress_id:
@@ -85,9 +85,9 @@ def define_congress(
             raise Invalid("congress.parent_unknown", "The parent congress is not known to this suite.")
         if LEVEL_ORDER.index(parent.level) <= LEVEL_ORDER.index(level):
             raise Invalid("congress.parent_level", "The parent congress must be of a higher level.")
-    if not SESSION_CODE.match(session):
+    if not SESSION_CODE.fullmatch(session):
         raise Invalid("congress.session_invalid", "A session code is 1-20 letters, digits and -, e.g. 15-2.")
-    chosen = tuple(dict.fromkeys(f.strip() for f in (fields or DEFAULT_FIELDS) if f.strip()))
+    chosen = tuple(dict.fromkeys(f.strip() for f in (DEFAULT_FIELDS if fields is None else fields) if f.strip()))
     if not chosen:
         raise Invalid("congress.fields_empty", "A congress needs at least one field.")
     return Congress(

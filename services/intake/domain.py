@@ -179,6 +179,13 @@ class Suggestion:
         """When the first version was submitted."""
         return self.versions[0].submitted_at if self.versions else None
 
+    @property
+    def private(self) -> bool:
+        """Only its deputies know of it: a draft, or one withdrawn before it was ever submitted."""
+        return self.status is SuggestionStatus.DRAFT or (
+            self.status is SuggestionStatus.WITHDRAWN and not self.versions
+        )
+
     def signers(self) -> tuple[CoSigner, ...]:
         """Co-signers who have not declined."""
         return tuple(c for c in self.co_signers if c.status is not CoSignStatus.DECLINED)
@@ -445,6 +452,7 @@ def pass_up(s: Suggestion, *, to_congress_id: str | None, by: str, note: str, no
         **facts(passed),
         to_congress_id=to_congress_id,
         body=s.body,
+        authors=passed.authors(),
         note=note.strip(),
         passed_up_at=now,
         passed_up_by=by,
@@ -481,6 +489,9 @@ def receive_transfer(event: SuggestionPassedUp, *, session: str, now: datetime, 
         status=SuggestionStatus.SUBMITTED,
         created_at=now,
         versions=(version,),
+        merged_authors=tuple(
+            a for a in event.authors if a.id != event.lead_deputy.id and all(a.id != c.id for c in event.co_signers)
+        ),
         transfer_from=TransferRef(
             congress_id=event.congress_id, suggestion_id=event.suggestion_id, number=event.number or ""
         ),

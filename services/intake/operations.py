@@ -13,7 +13,7 @@ from opentelemetry import trace
 
 from services.intake import domain
 from services.intake.directory import Congress, Deputy
-from services.intake.domain import Origin, Suggestion, SuggestionKind, SuggestionStatus
+from services.intake.domain import Origin, Suggestion, SuggestionKind
 from services.intake.spreadsheets import RowError, SuggestionRow
 from services.intake.store import DirectoryStore, SuggestionStore
 from shared.contracts.intake import DeputyRef, SuggestionPassedUp, TransferReceived
@@ -28,7 +28,7 @@ TRANSFER_NAMESPACE = uuid.UUID("0b6f4c1e-7a52-4b0e-9a44-5d1c2f7e8a90")
 async def staff_get(store: SuggestionStore, congress_id: str, suggestion_id: str) -> Suggestion:
     """A suggestion as staff may know it: a deputy's draft is nobody else's business (not found)."""
     s = await store.get(congress_id, suggestion_id)
-    if s.status is SuggestionStatus.DRAFT:
+    if s.private:
         raise NotFound("suggestion.not_found", "No such suggestion.", suggestion_id=suggestion_id)
     return s
 
@@ -90,7 +90,7 @@ async def merge(store: SuggestionStore, congress_id: str, primary_id: str, other
     await finish_merges(store)
     primary = await staff_get(store, congress_id, primary_id)
     others = await store.get_many(congress_id, other_ids)
-    if any(o.status is SuggestionStatus.DRAFT for o in others):
+    if any(o.private for o in others):
         raise NotFound("suggestion.not_found", "No such suggestion.")
     merged = domain.merge(primary, others, by=by, now=datetime.now(UTC))
     await store.save(primary, merged, extra={"merge_done": False})

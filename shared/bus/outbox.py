@@ -174,17 +174,43 @@ class OutboxRelay:
                     published.setdefault(doc["_id"], []).append(entry["id"])
 
         results = await asyncio.gather(*(publish_document(d) for d in docs), return_exceptions=True)
-        # whatever went out is pulled, even when some of the batch failed
-        ops: list[UpdateOne] = []
-        for doc in docs:
-            ids = published.get(doc["_id"], [])
-            if ids:
-                ops.append(UpdateOne({"_id": doc["_id"]}, {"$pull": {OUTBOX: {"id": {"$in": ids}}}}))
-            if ids or not doc.get(OUTBOX):
-                # only when nothing is pending: a write that added events meanwhile keeps the marker
-                ops.append(UpdateOne({"_id": doc["_id"], OUTBOX: {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}}))
-        if ops:
+        # Whatever went out is removed, even when some of the batch failed. Usually the outbox is
+        # exactly what was read and all of it went out: one write empties it and clears the marker.
+        # If a write added events meanwhile, that write misses and the slower pair runs instead.
+        whole = [d["_id"] for d in docs if published.get(d["_id"]) and len(published[d["_id"]]) == len(d[OUTBOX])]
+        missed = set(published) | {d["_id"] for d in docs if not d.get(OUTBOX)}
+        if missed:
             failpoint("outbox.before_remove")
+        if whole:
+            emptied = [
+                UpdateOne(
+                    {
+                        "_id": doc_id,
+                        f"{OUTBOX}.id": {"$all": published[doc_id]},
+                        OUTBOX: {"$size": len(published[doc_id])},
+                    },
+                    {"$set": {OUTBOX: []}, "$unset": {OUTBOX_SINCE: ""}},
+                )
+                for doc_id in whole
+            ]
+            result = await self.db[collection].bulk_write(emptied, ordered=False)
+            if result.modified_count == len(whole):
+                missed -= set(whole)
+            else:
+                still = (
+                    await self.db[collection]
+                    .find({"_id": {"$in": whole}, OUTBOX_SINCE: {"$exists": True}}, {"_id": 1})
+                    .to_list()
+                )
+                missed -= set(whole) - {d["_id"] for d in still}
+        ops: list[UpdateOne] = []
+        for doc_id in missed:
+            ids = published.get(doc_id, [])
+            if ids:
+                ops.append(UpdateOne({"_id": doc_id}, {"$pull": {OUTBOX: {"id": {"$in": ids}}}}))
+            # only when nothing is pending: a write that added events meanwhile keeps the marker
+            ops.append(UpdateOne({"_id": doc_id, OUTBOX: {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}}))
+        if ops:
             await self.db[collection].bulk_write(ops, ordered=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:

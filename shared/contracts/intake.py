@@ -116,6 +116,7 @@ class SuggestionPassedUp(SuggestionFacts):
     event_type: ClassVar[str] = "intake.suggestion.passed_up.v1"
     to_congress_id: str
     body: str
+    authors: list[DeputyRef] = Field(default_factory=list)  # every author, those of merged suggestions too
     note: str = ""
     passed_up_at: datetime
     passed_up_by: str

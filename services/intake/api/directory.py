@@ -64,7 +64,7 @@ async def import_deputies(file: UploadFile, staff: StaffUser, directory: Directo
     errors += [
         spreadsheets.RowError(r.row, "代表编号", "import.bad_value", "An id is letters, digits and _ . : - only.")
         for r in rows
-        if not ID_PATTERN.match(r.id)
+        if not ID_PATTERN.fullmatch(r.id)
     ]
     if errors:
         raise Invalid(

@@ -88,7 +88,7 @@ def _similar_for(who: Principal, matches: list[similarity.Match]) -> list[Simila
 async def _readable(store: SuggestionStore, who: Principal, suggestion_id: str) -> Suggestion:
     """A suggestion the caller may read; others' (and, for staff, drafts) are not found."""
     s = await store.get(who.congress_id, suggestion_id)
-    if who.has(Role.STAFF) and s.status is not SuggestionStatus.DRAFT:
+    if who.has(Role.STAFF) and not s.private:
         return s
     if who.has(Role.DEPUTY) and s.can_read(who.subject):
         return s

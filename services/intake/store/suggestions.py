@@ -36,6 +36,7 @@ COUNTERS = "number_counters"
 COMPARED = [s.value for s in SuggestionStatus if s not in (SuggestionStatus.DRAFT, SuggestionStatus.WITHDRAWN)]
 # Overlap when catching up with changes, so writes from other processes with close clocks are not missed.
 REFRESH_OVERLAP = timedelta(seconds=10)
+REFRESH_EVERY = timedelta(seconds=1)
 REGISTER_ATTEMPTS = 200
 
 
@@ -46,6 +47,7 @@ class _SessionIndex:
     index: similarity.SimilarityIndex = field(default_factory=similarity.SimilarityIndex)
     seen: datetime = datetime(2000, 1, 1, tzinfo=UTC)
     versions: dict[str, datetime] = field(default_factory=dict)
+    dirty: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class SuggestionStore:
             await self.collection.insert_one(with_events(doc, self._outbox(s)))
         except DuplicateKeyError:
             return False
+        self._touched(s)
         self.relay.wake()
         return True
 
@@ -129,6 +132,7 @@ class SuggestionStore:
                 if any(e.get("code") != 11000 for e in errors) or not errors:
                     raise
                 inserted += int(details.get("nInserted", 0))
+        self._touched(*items)
         self.relay.wake()
         return inserted
 
@@ -174,9 +178,16 @@ class SuggestionStore:
         )
         if result.matched_count == 0:
             return False
+        self._touched(after)
         if after.events:
             self.relay.wake()
         return True
+
+    def _touched(self, *items: Suggestion) -> None:
+        for s in items:
+            state = self._indexes.get((s.congress_id, s.session))
+            if state is not None:
+                state.dirty = True
 
     def _outbox(self, s: Suggestion) -> list[Doc]:
         return [self.events.entry(e, subject=s.id, congress_id=s.congress_id) for e in s.events]
@@ -244,12 +255,13 @@ class SuggestionStore:
         if reader is not None:
             query["readers"] = reader
         else:
-            query["status"] = {"$ne": SuggestionStatus.DRAFT.value}
+            # staff never see what only its deputies know of (see Suggestion.private)
+            query["$nor"] = [
+                {"status": SuggestionStatus.DRAFT.value},
+                {"status": SuggestionStatus.WITHDRAWN.value, "versions.0": {"$exists": False}},
+            ]
         if f.status:
-            if reader is None and f.status == SuggestionStatus.DRAFT.value:
-                query["status"] = "\x00"  # staff never see drafts
-            else:
-                query["status"] = f.status
+            query["status"] = f.status
         for key, value in (("field", f.field), ("kind", f.kind), ("session", f.session)):
             if value:
                 query[key] = value
@@ -343,6 +355,10 @@ class SuggestionStore:
         async with self._index_locks.setdefault(key, asyncio.Lock()):
             state = self._indexes.setdefault(key, _SessionIndex())
             now = datetime.now(UTC)
+            # this process's own writes are seen at once; other processes' within REFRESH_EVERY
+            if not state.dirty and now - state.seen < REFRESH_EVERY:
+                return state.index
+            state.dirty = False
             recent = await self.collection.find(
                 {"congress_id": congress_id, "session": session, "updated_at": {"$gte": state.seen - REFRESH_OVERLAP}},
                 {"updated_at": 1},

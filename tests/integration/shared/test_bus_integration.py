@@ -9,8 +9,8 @@ from typing import Any
 import aio_pika
 
 from shared.bus import PermanentError
-from shared.bus.outbox import with_events
 from shared.bus.consumer import EventHandlers
+from shared.bus.outbox import with_events
 from shared.contracts import Envelope, new_envelope
 from shared.contracts.intake import SuggestionRegistered
 from shared.runtime import ServiceRuntime
