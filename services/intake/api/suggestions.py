@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from services.intake import domain, operations, similarity, spreadsheets
 from services.intake.api.deps import DeputyUser, Directory, StaffUser, Suggestions
@@ -288,19 +288,26 @@ async def import_suggestions(
     return ImportResult(rows=len(rows), created=created, skipped=len(built) - created)
 
 
+Status = Annotated[SuggestionStatus | None, Query()]
+Text = Annotated[str | None, Query(max_length=64)]
+Search = Annotated[str | None, Query(max_length=100, description="words to find in title and body")]
+When = Annotated[datetime | None, Query()]
+
+
 def _filter(
-    status: str | None,
-    field: str | None,
-    kind: str | None,
-    deputy: str | None,
-    delegation: str | None,
-    session: str | None,
-    submitted_from: datetime | None,
-    submitted_to: datetime | None,
-    q: str | None,
+    status: Status = None,
+    field: Text = None,
+    kind: Text = None,
+    deputy: Text = None,
+    delegation: Text = None,
+    session: Text = None,
+    submitted_from: When = None,
+    submitted_to: When = None,
+    q: Search = None,
 ) -> SuggestionFilter:
+    """The filter of a list or an export, from the query string."""
     return SuggestionFilter(
-        status=status,
+        status=status.value if status else None,
         field=field,
         kind=kind,
         deputy=deputy,
@@ -312,30 +319,18 @@ def _filter(
     )
 
 
-Status = Annotated[SuggestionStatus | None, Query()]
-Text = Annotated[str | None, Query(max_length=64)]
-Search = Annotated[str | None, Query(max_length=100, description="words to find in title and body")]
-When = Annotated[datetime | None, Query()]
+Filter = Annotated[SuggestionFilter, Depends(_filter)]
 
 
 @router.get("/suggestions", summary="List and search suggestions")
 async def list_suggestions(
     who: CurrentPrincipal,
     store: Suggestions,
-    status: Status = None,
-    field: Text = None,
-    kind: Text = None,
-    deputy: Text = None,
-    delegation: Text = None,
-    session: Text = None,
-    submitted_from: When = None,
-    submitted_to: When = None,
-    q: Search = None,
+    f: Filter,
     skip: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SuggestionsPublic:
     """Staff see the congress's suggestions (not drafts); a deputy sees theirs and those they co-sign."""
-    f = _filter(status and status.value, field, kind, deputy, delegation, session, submitted_from, submitted_to, q)
     if who.has(Role.STAFF):
         reader = None
     elif who.has(Role.DEPUTY):
@@ -355,18 +350,9 @@ async def list_suggestions(
 async def export_suggestions(
     staff: StaffUser,
     store: Suggestions,
-    status: Status = None,
-    field: Text = None,
-    kind: Text = None,
-    deputy: Text = None,
-    delegation: Text = None,
-    session: Text = None,
-    submitted_from: When = None,
-    submitted_to: When = None,
-    q: Search = None,
+    f: Filter,
 ) -> Response:
     """The filtered list as a spreadsheet, numbered order."""
-    f = _filter(status and status.value, field, kind, deputy, delegation, session, submitted_from, submitted_to, q)
     items = await store.all_matching(staff.congress_id, f, EXPORT_MAX)
     rows = [
         {
