@@ -1,7 +1,7 @@
 """Near-duplicate checks against one session's suggestions: `python -m bench.similarity [n] [checks]`.
 
 Generates n varied suggestions (156 topics in the nine fields × districts and streets × wording of
-problems and measures), indexes them with `services.intake.similarity`, then checks `checks`
+problems and measures), indexes them with `shared.similarity`, then checks `checks`
 near-duplicates of indexed ones (title re-worded, paragraphs shuffled, dropped and trimmed, some
 words swapped) and reports the build time, the time per check and how often the original ranks first.
 """
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from bench.stats import percentile
-from services.intake.similarity import SimilarityIndex, term_counts, tokenize
+from shared.similarity import SimilarityIndex, term_counts, tokenize
 
 SEED = 20250115
 BODY_MIN = 300

@@ -6,11 +6,12 @@ import asyncio
 
 from fastapi import FastAPI
 
-from services.intake import operations, similarity, spreadsheets
+from services.intake import operations, spreadsheets
 from services.intake.api import routers
 from services.intake.consumers import build_handlers
 from services.intake.settings import IntakeSettings
 from services.intake.store import DEPUTIES, OPINIONS, SUGGESTIONS, DirectoryStore, OpinionStore, SuggestionStore
+from shared import similarity
 from shared.runtime import ServiceRuntime, make_app
 from shared.tracing import configure_tracing
 

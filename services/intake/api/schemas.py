@@ -11,8 +11,8 @@ from services.intake import checks
 from services.intake.checks import Finding
 from services.intake.directory import Congress, Deputy, Level
 from services.intake.domain import Origin, ReturnReason, Suggestion, SuggestionKind
-from services.intake.similarity import Match
 from shared.contracts.intake import DeputyRef
+from shared.similarity import Match
 
 ID = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_.:-]+$")
 

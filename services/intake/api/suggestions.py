@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
-from services.intake import domain, operations, similarity, spreadsheets
+from services.intake import domain, operations, spreadsheets
 from services.intake.api.deps import DeputyUser, Directory, StaffUser, Suggestions
 from services.intake.api.schemas import (
     BatchItem,
@@ -32,6 +32,7 @@ from services.intake.api.schemas import (
 from services.intake.checks import blocking
 from services.intake.domain import Origin, Suggestion, SuggestionStatus
 from services.intake.store import DirectoryStore, SuggestionFilter, SuggestionStore
+from shared import similarity
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.intake import DeputyRef
 from shared.errors import Invalid, NotFound

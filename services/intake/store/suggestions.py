@@ -9,7 +9,6 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.intake import similarity
 from services.intake.domain import (
     CoSigner,
     CoSignStatus,
@@ -23,6 +22,7 @@ from services.intake.domain import (
     TransferRef,
     Version,
 )
+from shared import similarity
 from shared.bus import EventFactory, OutboxRelay
 from shared.bus.outbox import add_events, with_events
 from shared.contracts.intake import DeputyRef

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.similarity import (
+from shared.similarity import (
     Match,
     SimilarityIndex,
     query_terms,
