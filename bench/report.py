@@ -145,7 +145,6 @@ def render(report: BenchReport) -> str:
             f"  →  {s.consumer_rate:6.1f} events/s   (last stored {_ms(s.consumer_after_relay_ms)} after last confirm)",
             "   per event:",
             _row("publish → broker confirm", s.publish_confirm),
-            _row("relay between two publishes", s.relay_between_publishes),
             _row("consumer insert_once", s.handler_insert),
             f"   checks: {s.stored_in_db} documents stored, {s.duplicates} redelivered duplicates,"
             f" {s.outbox_left} documents still with outbox entries",
