@@ -66,6 +66,7 @@ __all__ = [
     "AsyncDatabase",
     "Doc",
     "DuplicateKeyError",
+    "PyMongoError",
     "apply_once",
     "insert_once",
     "mongo_client",

@@ -1,9 +1,9 @@
 """Chinese text similarity and term search: jieba tokens, an in-memory TF-IDF index. No I/O here.
 
-Shared because more than one service ranks texts: intake uses it to show staff the suggestions of the same congress and session that look like a
-new one (内容雷同), with scores and the terms they share, and to store `search_terms` on every
-suggestion so that staff can search title and body with `{"search_terms": {"$all": terms}}`; assignment will use it to match a case with units' duties
-and with similar past cases.
+Shared because more than one service ranks texts. Intake shows staff the suggestions of the same
+congress and session that look like a new one (内容雷同), with scores and shared terms, and stores
+`search_terms` on every suggestion so staff can search with `{"search_terms": {"$all": terms}}`.
+Assignment matches a case with units' duties and with similar past cases.
 """
 
 from __future__ import annotations

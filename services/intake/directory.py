@@ -71,6 +71,7 @@ def define_congress(
     parent: Congress | None,
     parent_id: str | None,
     term: int,
+    parent_level: Level | None = None,
     session: str,
     session_name: str,
     fields: list[str] | None,
@@ -81,9 +82,13 @@ def define_congress(
     if parent_id is not None:
         if parent_id == congress_id:
             raise Invalid("congress.parent_is_self", "A congress cannot be its own parent.")
-        if parent is None:
-            raise Invalid("congress.parent_unknown", "The parent congress is not known to this suite.")
-        if LEVEL_ORDER.index(parent.level) <= LEVEL_ORDER.index(level):
+        known_level = parent.level if parent is not None else parent_level
+        if known_level is None:
+            raise Invalid(
+                "congress.parent_unknown",
+                "The parent congress is not defined here; if it runs its own suite, give its level (parent_level).",
+            )
+        if LEVEL_ORDER.index(known_level) <= LEVEL_ORDER.index(level):
             raise Invalid("congress.parent_level", "The parent congress must be of a higher level.")
     if not SESSION_CODE.fullmatch(session):
         raise Invalid("congress.session_invalid", "A session code is 1-20 letters, digits and -, e.g. 15-2.")

@@ -21,6 +21,8 @@ from shared.errors import Conflict, DomainError, Invalid, NotFound
 from shared.tracing import case_scope, context_from
 
 REGISTER_ATTEMPTS = 200
+# paper can record any origin a deputy's suggestion has, but not a transfer: that comes with its link
+IMPORT_ORIGINS = {o.value for o in Origin if o is not Origin.LOWER_CONGRESS}
 _tracer = trace.get_tracer("services.intake")
 TRANSFER_NAMESPACE = uuid.UUID("0b6f4c1e-7a52-4b0e-9a44-5d1c2f7e8a90")
 
@@ -205,6 +207,16 @@ def build_imported(
     built: list[Suggestion] = []
     errors: list[RowError] = []
     for row in rows:
+        if row.origin not in IMPORT_ORIGINS:
+            errors.append(
+                RowError(
+                    row.row,
+                    "来源",
+                    "import.origin_not_allowed",
+                    "Items from a lower congress arrive by passing up (转报), linked to the original, not by import.",
+                )
+            )
+            continue
         lead = resolve(row.row, "领衔代表", row.lead_deputy)
         signers = [resolve(row.row, "附议代表", c) for c in row.co_signers]
         row_errors = [x for x in [lead, *signers] if isinstance(x, RowError)]

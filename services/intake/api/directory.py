@@ -40,6 +40,7 @@ async def put_congress(
         level=body.level,
         parent=parent,
         parent_id=body.parent_id,
+        parent_level=body.parent_level,
         term=body.term,
         session=body.session,
         session_name=body.session_name,

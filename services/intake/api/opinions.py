@@ -103,7 +103,7 @@ class OpinionTracking(BaseModel):
 
 async def _outcome(o: Opinion, suggestions: Suggestions) -> Outcome:
     s = await suggestions.by_opinion(o.id) if o.suggestion_id else None
-    public = s is not None and s.status is not domain.SuggestionStatus.DRAFT and not s.confidential
+    public = s is not None and not s.private and not s.confidential
     return Outcome(
         suggestion_id=o.suggestion_id,
         suggestion_status=s.status.value if s else None,

@@ -29,6 +29,8 @@ class CongressPut(Strict):
     name: str = Field(min_length=1, max_length=100, examples=["某某市人民代表大会"])
     level: Level
     parent_id: str | None = Field(default=None, max_length=64)
+    # the parent's level, when the parent congress runs its own suite (not defined here)
+    parent_level: Level | None = None
     term: int = Field(ge=1, le=99, examples=[15])
     session: str = Field(pattern=r"^[0-9A-Za-z-]{1,20}$", examples=["15-2"])
     session_name: str = Field(default="", max_length=100, examples=["市十五届人大二次会议"])

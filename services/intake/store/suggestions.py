@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,9 +28,10 @@ from shared.bus import EventFactory, OutboxRelay
 from shared.bus.outbox import add_events, with_events
 from shared.contracts.intake import DeputyRef
 from shared.errors import Conflict, NotFound
-from shared.mongo import AsyncDatabase, Doc, DuplicateKeyError
+from shared.mongo import AsyncDatabase, Doc, DuplicateKeyError, PyMongoError
 from shared.tracing import current_trace_context
 
+log = logging.getLogger("services.intake")
 SUGGESTIONS = "suggestions"
 COUNTERS = "number_counters"
 # Statuses a new submission is compared with (drafts and withdrawn ones are nobody's business).
@@ -226,9 +228,13 @@ class SuggestionStore:
         except DuplicateKeyError:
             return False
         if saved and after.sequence is not None:
-            await self.counters.update_one(
-                {"_id": f"{after.congress_id}:{after.session}"}, {"$max": {"last": after.sequence}}, upsert=True
-            )
+            try:
+                await self.counters.update_one(
+                    {"_id": f"{after.congress_id}:{after.session}"}, {"$max": {"last": after.sequence}}, upsert=True
+                )
+            except PyMongoError:
+                # only a hint: the registration is stored; a lagging counter is corrected on the next one
+                log.warning("could not raise the number counter of %s:%s", after.congress_id, after.session)
         return saved
 
     # --- reading -------------------------------------------------------------------------------
