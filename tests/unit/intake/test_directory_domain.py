@@ -114,6 +114,14 @@ def test_the_parent_must_be_known() -> None:
     assert info.value.code == "congress.parent_unknown"
 
 
+def test_a_parent_in_another_suite_is_named_with_its_level() -> None:
+    c = _define(parent=None, parent_id="province-99", parent_level=Level.PROVINCE)
+    assert c.parent_id == "province-99"
+    with pytest.raises(Invalid) as info:
+        _define(parent=None, parent_id="county-9", parent_level=Level.COUNTY)
+    assert info.value.code == "congress.parent_level"
+
+
 @pytest.mark.parametrize(
     "level, parent",
     [(Level.CITY, CITY), (Level.CITY, COUNTY), (Level.PROVINCE, PROVINCE), (Level.COUNTY, TOWNSHIP)],
