@@ -91,9 +91,13 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         r = await wait_for(raters)
         names = [r["lead_deputy"]["name"], *(c["name"] for c in r["co_signers"])]
         print(f"4. evaluation  will ask {', '.join(names)} to rate the replies")
-        notes = await wait_for(lambda: inbox(http, urls["notify"], deputy))
+        async def told(headers: dict[str, str]) -> list[dict[str, Any]]:
+            notes = await inbox(http, urls["notify"], headers)
+            return [n for n in notes if registered["number"] in str(n["body"])]
+
+        notes = await wait_for(lambda: told(deputy))
         print(f"5. notify      屠永芳's inbox: {notes[0]['body']}")
-        notes = await wait_for(lambda: inbox(http, urls["notify"], cosigner))
+        notes = await wait_for(lambda: told(cosigner))
         print(f"               李明's inbox:   {notes[0]['body']}")
         print(f"\ncase number {registered['number']}   trace id {trace_id}")
     if spans_file:
