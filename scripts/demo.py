@@ -91,6 +91,7 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         r = await wait_for(raters)
         names = [r["lead_deputy"]["name"], *(c["name"] for c in r["co_signers"])]
         print(f"4. evaluation  will ask {', '.join(names)} to rate the replies")
+
         async def told(headers: dict[str, str]) -> list[dict[str, Any]]:
             notes = await inbox(http, urls["notify"], headers)
             return [n for n in notes if registered["number"] in str(n["body"])]
