@@ -176,6 +176,14 @@ def _run_intake(args: argparse.Namespace, servers: Servers, report: BenchReport)
     except Exception as exc:
         traceback.print_exc()
         report.errors["similarity"] = _brief(exc)
+    _progress("routing proposal accuracy on the labelled set …")
+    try:
+        from bench import routing
+
+        report.routing = routing.run()
+    except Exception as exc:
+        traceback.print_exc()
+        report.errors["routing"] = _brief(exc)
     _progress("4/4 import 1,000 suggestions and check each …")
     try:
         report.intake = asyncio.run(intake.run(servers, 1000))
@@ -239,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.cleanup_problems.append(f"stopping servers: {exc!r}")
     report.elapsed_s = time.perf_counter() - began
     print(render(report))
-    if report.similarity or report.intake:
+    if report.similarity or report.intake or report.routing:
         print(render_intake(report))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")

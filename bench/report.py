@@ -28,6 +28,7 @@ class BenchReport:
     # intake: the similarity index on 5,000 suggestions, and importing + checking 1,000 through the API
     similarity: dict[str, float] | None = None
     intake: dict[str, Any] | None = None
+    routing: dict[str, float] | None = None
     queues_left: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cleanup_problems: list[str] = field(default_factory=list)
@@ -57,6 +58,7 @@ class BenchReport:
             "e2e": self.e2e.as_json() if self.e2e else None,
             "similarity": self.similarity,
             "intake": self.intake,
+            "routing": self.routing,
             "queues_left": self.queues_left,
             "parked": self.parked,
             "errors": self.errors,
@@ -120,6 +122,17 @@ def render_intake(report: BenchReport) -> str:
             f"then checks of all of them in {i['check_all_seconds']} s "
             f"(GET …/checks median {i['check_median_ms']} ms, p99 {i['check_p99_ms']} ms); "
             f"import + check {i['import_and_check_seconds']} s",
+        ]
+    if report.routing:
+        r = report.routing
+        lines += [
+            "5. Routing proposal (assignment; labelled set of realistic suggestions, not wired into the service yet)",
+            f"   {int(r['cases'])} cases, {int(r['units'])} units: duties only top-1 {r['cold_top1'] * 100:.1f}%, "
+            f"top-3 {r['cold_top3'] * 100:.1f}% (duty text alone top-1 {r['cold_duty_text_only_top1'] * 100:.1f}%); "
+            f"learning from staff decisions top-1 {r['learning_top1'] * 100:.1f}% "
+            f"(mean over 10 orders {r['orders_mean_learning_top1'] * 100:.1f}%), "
+            f"top-3 {r['learning_top3'] * 100:.1f}%; "
+            f"median {r['median_ms']:.1f} ms per proposal",
         ]
     return "\n".join(lines)
 
