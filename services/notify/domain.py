@@ -39,43 +39,15 @@ def notification_id(event_id: str, recipient_id: str, channel: str) -> str:
 
 def on_registered(event: SuggestionRegistered, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]:
     """The lead deputy and every co-signer learn their suggestion is registered, with its number."""
-    link = f"{portal_url.rstrip('/')}/suggestions/{event.suggestion_id}"
-    out = [
-        Notification(
-            id=notification_id(event_id, event.lead_deputy.id, INBOX),
-            congress_id=event.congress_id,
-            recipient_id=event.lead_deputy.id,
-            channel=INBOX,
-            event_id=event_id,
-            event_type=event.event_type,
-            case_id=event.suggestion_id,
-            subject="建议已登记",
-            body=f"您领衔提出的《{event.title}》已登记，编号{event.number}。",
-            link=link,
-            created_at=now,
-        )
-    ]
-    told = {event.lead_deputy.id}
+    lead = f"您领衔提出的《{event.title}》已登记，编号{event.number}。"
+    signed = f"您附议的《{event.title}》已登记，编号{event.number}。"
+    told = {event.lead_deputy.id: lead}
     for signer in event.co_signers:
-        if signer.id in told:
-            continue
-        told.add(signer.id)
-        out.append(
-            Notification(
-                id=notification_id(event_id, signer.id, INBOX),
-                congress_id=event.congress_id,
-                recipient_id=signer.id,
-                channel=INBOX,
-                event_id=event_id,
-                event_type=event.event_type,
-                case_id=event.suggestion_id,
-                subject="建议已登记",
-                body=f"您附议的《{event.title}》已登记，编号{event.number}。",
-                link=link,
-                created_at=now,
-            )
-        )
-    return out
+        told.setdefault(signer.id, signed)
+    return [
+        _one(event, event_id=event_id, recipient=who, subject="建议已登记", body=body, portal_url=portal_url, now=now)
+        for who, body in told.items()
+    ]
 
 
 RETURN_REASONS = {
