@@ -126,13 +126,16 @@ def render_intake(report: BenchReport) -> str:
     if report.routing:
         r = report.routing
         lines += [
-            "5. Routing proposal (assignment; labelled set of realistic suggestions, not wired into the service yet)",
+            "5. Routing proposal (assignment, GET /cases/{id}/proposal and POST /proposals; labelled set of realistic"
+            " suggestions)",
             f"   {int(r['cases'])} cases, {int(r['units'])} units: duties only top-1 {r['cold_top1'] * 100:.1f}%, "
             f"top-3 {r['cold_top3'] * 100:.1f}% (duty text alone top-1 {r['cold_duty_text_only_top1'] * 100:.1f}%); "
             f"learning from staff decisions top-1 {r['learning_top1'] * 100:.1f}% "
             f"(mean over 10 orders {r['orders_mean_learning_top1'] * 100:.1f}%), "
             f"top-3 {r['learning_top3'] * 100:.1f}%; "
-            f"median {r['median_ms']:.1f} ms per proposal",
+            f"median {r['median_ms']:.1f} ms per proposal; "
+            f"1,000 cases proposed in {r['propose_1000_seconds']:.2f} s "
+            f"(router rebuilt from {int(r['cases'])} past decisions in {r['router_build_seconds']:.2f} s)",
         ]
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.run_suite import STATE, local_stack  # noqa: E402
+from services.assignment.units_seed import seed_units  # noqa: E402
 from shared.auth import Role  # noqa: E402
 from shared.settings import DEV_SECRET, ServiceSettings  # noqa: E402
 from shared.testing.helpers import token  # noqa: E402
 from shared.testing.journeys import inbox, put_deputies, register, set_up_congress, submit  # noqa: E402
 from shared.tracesink import timeline  # noqa: E402
+from shared.workdays import SHANGHAI  # noqa: E402
 
 CONGRESS = "demo"
 
@@ -54,7 +57,7 @@ async def wait_for(check: Any, timeout: float = 30.0) -> Any:
 
 
 async def drive(urls: dict[str, str], spans_file: str | None) -> None:
-    """One suggestion from the deputy's submission to the deputy's inbox."""
+    """One suggestion from the deputy's submission to its formal assignment to units."""
     auth = ServiceSettings(jwt_secret=os.environ.get("JWT_SECRET", DEV_SECRET))
     deputy = token(auth, "dep-tu", Role.DEPUTY, congress_id=CONGRESS, name="屠永芳")
     cosigner = token(auth, "dep-li", Role.DEPUTY, congress_id=CONGRESS, name="李明")
@@ -100,6 +103,7 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         print(f"5. notify      屠永芳's inbox: {notes[0]['body']}")
         notes = await wait_for(lambda: told(cosigner))
         print(f"               李明's inbox:   {notes[0]['body']}")
+        await assign(http, urls["assignment"], auth, staff, created["id"])
         print(f"\ncase number {registered['number']}   trace id {trace_id}")
     if spans_file:
         spans: list[dict[str, Any]] = []
@@ -116,6 +120,68 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         for s in spans:
             if s["kind"] in (2, 3, 4, 5):  # server, client, producer, consumer
                 print(f"  +{(s['start_ns'] - t0) / 1e6:8.1f} ms  {s['service']:<11} {s['name']}")
+
+
+async def assign(http: httpx.AsyncClient, url: str, auth: ServiceSettings, staff: dict[str, str], case_id: str) -> None:
+    """交: the city's units, the proposal, pre-assignment, each unit accepting, formal assignment."""
+    units = [
+        {
+            "id": u.id,
+            "name": u.name,
+            "kind": u.kind.value,
+            "coordinator": u.coordinator,
+            "duties": u.duties,
+            "keywords": list(u.keywords),
+            "aliases": list(u.aliases),
+            "contacts": [{"id": f"{u.id}-liaison", "name": "联络员"}],
+        }
+        for u in seed_units()
+    ]
+    r = await http.post(f"{url}/units/bulk", headers=staff, json={"units": units})
+    r.raise_for_status()
+    proposal = (await http.get(f"{url}/cases/{case_id}/proposal", headers=staff)).json()
+    leads = proposal["leads"]
+    shown = "; ".join(
+        f"{p['unit_name']} {p['score']:.2f} ({', '.join(_reason(x) for x in p['reasons'][:2])})" for p in leads
+    )
+    print(f"6. assignment  {len(units)} units in the registry; proposed to lead: {shown}")
+    lead = leads[0]["unit_id"]
+    co_units = [c["unit_id"] for c in proposal["co_units"][:1]]
+    r = await http.post(
+        f"{url}/cases/{case_id}/pre-assignment", headers=staff, json={"lead_unit_id": lead, "co_unit_ids": co_units}
+    )
+    r.raise_for_status()
+    case = r.json()
+    window = ", ".join(f"{u['name']} ({'主办' if u['role'] == 'lead' else '协办'})" for u in case["units"])
+    closes = datetime.fromisoformat(case["units"][0]["window_closes_at"].replace("Z", "+00:00"))
+    last_day = (closes.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    print(
+        f"7. assignment  staff pre-assigned it (预交办) to {window}; a unit silent until the end of {last_day} "
+        "(5 working days) has accepted"
+    )
+    for u in case["units"]:
+        handler = token(auth, f"{u['unit_id']}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=u["unit_id"])
+        r = await http.post(f"{url}/cases/{case_id}/pre-assignment/accept", headers=handler)
+        r.raise_for_status()
+    r = await http.post(f"{url}/cases/{case_id}/assignment", headers=staff, json={})
+    r.raise_for_status()
+    assignment = r.json()["assignment"]
+    deadlines = assignment["deadlines"]
+    caveat = (
+        "" if assignment["calendar_covered"] else " (that year's holidays are not in the calendar yet: Mon-Fri assumed)"
+    )
+    print(
+        f"8. assignment  every unit accepted; formally assigned (正式交办): reply due {deadlines['reply_due_on']}, "
+        f"co-units' opinion due {deadlines['co_opinion_due_on']}{caveat}; assignment.case.assigned.v1 published"
+    )
+
+
+def _reason(reason: dict[str, Any]) -> str:
+    if reason["kind"] == "duty":
+        return "duties: " + "、".join(reason["terms"][:3])
+    if reason["kind"] == "named":
+        return "named in the text: " + "、".join(reason["terms"][:2])
+    return f"like case {reason['case_title']}"
 
 
 def main() -> None:

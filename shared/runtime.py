@@ -61,6 +61,12 @@ class ServiceRuntime:
             delivery_limit=settings.delivery_limit,
         )
         self.started = False
+        # Background work of the service itself (e.g. a sweep): started after the relay, stopped before it.
+        self.background: list[tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]] = []
+
+    def add_background(self, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
+        """Run a service's own background work while the runtime runs."""
+        self.background.append((start, stop))
 
     def consume(self, handlers: EventHandlers) -> None:
         """Set the service's event handlers (before start)."""
@@ -78,6 +84,8 @@ class ServiceRuntime:
             self.consumer.subscribe()
         await self.broker.start()
         self.relay.start()
+        for start, _ in self.background:
+            await start()
         self.started = True
 
     async def _connect_broker(self) -> None:
@@ -104,7 +112,9 @@ class ServiceRuntime:
             await declare_events_exchange(self.broker, self.topology)
 
     async def stop(self) -> None:
-        """Stop the relay, the consumer and the connections."""
+        """Stop the background work, the relay, the consumer and the connections."""
+        for _, stop in reversed(self.background):
+            await stop()
         await self.relay.stop()
         await self.broker.stop()
         await self.mongo.close()

@@ -387,7 +387,11 @@ def register(s: Suggestion, *, sequence: int, by: str, now: datetime) -> Suggest
         revision=s.revision + 1,
     )
     event = SuggestionRegistered(
-        **{**facts(registered), "number": number}, sequence=sequence, registered_at=now, registered_by=by
+        **{**facts(registered), "number": number},
+        body=registered.body,
+        sequence=sequence,
+        registered_at=now,
+        registered_by=by,
     )
     return replace(registered, events=(event,))
 

@@ -1,26 +1,27 @@
-"""Bulk import of deputies and suggestions from CSV/XLSX, and export of lists to XLSX. Bytes in, bytes out; no I/O."""
+"""Bulk import of deputies and suggestions from CSV/XLSX, and export of lists to XLSX. Bytes in, bytes out; no I/O.
+
+The reading itself (encodings, header search, XLSX guards, per-row checks) is `shared.spreadsheets`';
+this module says which columns intake reads and what makes a row valid.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
-import unicodedata
-import warnings
-import zipfile
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from shared.spreadsheets import (
+    MAX_FILE_BYTES,
+    MAX_UNPACKED_BYTES,
+    Check,
+    Column,
+    RowError,
+    choices,
+    read_rows,
+    write_xlsx,
+)
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DEPUTY_ROWS = 20_000
 MAX_SUGGESTION_ROWS = 2_000
 
@@ -35,31 +36,22 @@ PHONE_MAX = 30
 EMAIL_MAX = 254
 DEPUTY_REF_MAX = 64  # a lead deputy or co-signer: an id (≤ 64) or a name (≤ 50)
 
-# A 10 MB XLSX may unpack to far more; refuse archives that claim to unpack beyond this (zip bombs).
-_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-# A title or note row may sit above the header (e.g. "2025年代表名单"); look this far down for it.
-_HEADER_SEARCH_ROWS = 10
-_EXCEL_CELL_MAX = 32_767
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The byte limits are read at each import (not bound once), so that a test can lower them here.
+_MAX_UNPACKED_BYTES = MAX_UNPACKED_BYTES
 _T = TypeVar("_T")
-
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
-_PHONE_RE = re.compile(r"[0-9+\- ]+")
-_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_SCIENTIFIC_RE = re.compile(r"[0-9]+(\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
-_ZEROS_FORMAT_RE = re.compile(r"0+")
 _CO_SIGNER_SPLIT_RE = re.compile(r"[，,、;；/／\n]")
-_SHEET_TITLE_FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
 
-
-@dataclass(frozen=True)
-class RowError:
-    """One finding about one row; row numbers are Excel's (header is row 1), 0 for the whole file."""
-
-    row: int
-    column: str | None
-    code: str
-    message: str
+__all__ = [
+    "MAX_DEPUTY_ROWS",
+    "MAX_FILE_BYTES",
+    "MAX_SUGGESTION_ROWS",
+    "DeputyRow",
+    "RowError",
+    "SuggestionRow",
+    "read_deputies",
+    "read_suggestions",
+    "write_xlsx",
+]
 
 
 @dataclass(frozen=True)
@@ -92,52 +84,33 @@ class SuggestionRow:
 # --------------------------------------------------------------------------- columns and values
 
 
-@dataclass(frozen=True)
-class _Column:
-    key: str
-    label: str  # how the column is named in messages when the file does not name it
-    aliases: tuple[str, ...]  # best first: when several columns match, the best-ranked name wins
-    required: bool = False
-
-
 _DEPUTY_COLUMNS = (
-    _Column("id", "代表编号 (id)", ("代表编号", "编号", "代表证号", "id"), required=True),
-    _Column("name", "姓名 (name)", ("姓名", "代表姓名", "name"), required=True),
-    _Column("delegation", "代表团 (delegation)", ("代表团", "所在代表团", "delegation")),
-    _Column("phone", "手机 (phone)", ("手机", "手机号码", "手机号", "联系电话", "电话", "phone", "mobile")),
-    _Column("email", "邮箱 (email)", ("邮箱", "电子邮箱", "电子邮件", "email", "e-mail")),
+    Column("id", "代表编号 (id)", ("代表编号", "编号", "代表证号", "id"), required=True),
+    Column("name", "姓名 (name)", ("姓名", "代表姓名", "name"), required=True),
+    Column("delegation", "代表团 (delegation)", ("代表团", "所在代表团", "delegation")),
+    Column("phone", "手机 (phone)", ("手机", "手机号码", "手机号", "联系电话", "电话", "phone", "mobile")),
+    Column("email", "邮箱 (email)", ("邮箱", "电子邮箱", "电子邮件", "email", "e-mail")),
 )
 
 _SUGGESTION_COLUMNS = (
-    _Column("title", "标题 (title)", ("标题", "建议标题", "title"), required=True),
-    _Column("body", "正文 (body)", ("正文", "内容", "建议内容", "建议正文", "body"), required=True),
-    _Column("field", "领域 (field)", ("领域", "类别领域", "所属领域", "field"), required=True),
-    _Column("kind", "类型 (kind)", ("类型", "提出时间", "kind")),
-    _Column("origin", "来源 (origin)", ("来源", "origin")),
-    _Column("lead_deputy", "领衔代表 (lead_deputy)", ("领衔代表", "领衔人", "lead_deputy"), required=True),
-    _Column("co_signers", "附议代表 (co_signers)", ("附议代表", "联名代表", "附议人", "co_signers")),
-    _Column("confidential", "是否保密 (confidential)", ("是否保密", "保密", "confidential")),
+    Column("title", "标题 (title)", ("标题", "建议标题", "title"), required=True),
+    Column("body", "正文 (body)", ("正文", "内容", "建议内容", "建议正文", "body"), required=True),
+    Column("field", "领域 (field)", ("领域", "类别领域", "所属领域", "field"), required=True),
+    Column("kind", "类型 (kind)", ("类型", "提出时间", "kind")),
+    Column("origin", "来源 (origin)", ("来源", "origin")),
+    Column("lead_deputy", "领衔代表 (lead_deputy)", ("领衔代表", "领衔人", "lead_deputy"), required=True),
+    Column("co_signers", "附议代表 (co_signers)", ("附议代表", "联名代表", "附议人", "co_signers")),
+    Column("confidential", "是否保密 (confidential)", ("是否保密", "保密", "confidential")),
 )
 
-
-def _norm(text: str) -> str:
-    """How headers and enumerated values are compared: width-folded, case-folded, no spaces, _ or -."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s_\-]+", "", folded).strip("*")
-
-
-def _choices(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {_norm(word): value for value, words in table.items() for word in words}
-
-
-_KINDS = _choices(
+_KINDS = choices(
     {
         "session": ("大会期间", "大会", "session"),
         "recess": ("闭会期间", "闭会", "recess"),
     }
 )
 _KINDS_ALLOWED = "大会期间/大会/session, 闭会期间/闭会/recess"
-_ORIGINS = _choices(
+_ORIGINS = choices(
     {
         "deputy": ("代表", "deputy"),
         "liaison_station": ("联络站", "代表联络站", "liaison_station"),
@@ -149,336 +122,16 @@ _ORIGINS = _choices(
 _ORIGINS_ALLOWED = (
     "代表/deputy, 联络站/liaison_station, 座谈会/deputies_forum, 议案转建议/议案/motion, 下级人大转报/lower_congress"
 )
-_FLAGS = _choices({"true": ("是", "yes", "true", "1", "y"), "false": ("否", "no", "false", "0", "n")})
+_FLAGS = choices({"true": ("是", "yes", "true", "1", "y"), "false": ("否", "no", "false", "0", "n")})
 _FLAGS_ALLOWED = "是/否, yes/no, true/false, 1/0, Y/N"
 
 
-# --------------------------------------------------------------------------- reading files
-
-
-class _FileProblem(Exception):
-    """A problem with the whole file; ends the reading."""
-
-    def __init__(self, error: RowError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _file_error(code: str, message: str, row: int = 0) -> _FileProblem:
-    return _FileProblem(RowError(row=row, column=None, code=code, message=message))
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One spreadsheet row as text, with the positions of cells that hold an Excel error (#N/A, #REF! …)."""
-
-    row: int
-    cells: list[str]
-    excel_errors: frozenset[int] = frozenset()
-
-
-def _lines(data: bytes, filename: str) -> Generator[_Line, None, None]:
-    """The rows of the file, whatever its format; raises _FileProblem for anything unreadable."""
-    if len(data) > MAX_FILE_BYTES:
-        raise _file_error(
-            "import.file_too_large", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it."
-        )
-    name = filename.strip().lower()
-    extension = name.rsplit(".", 1)[-1] if "." in name else ""
-    if extension == "xls":
-        raise _file_error(
-            "import.unsupported_format",
-            "Old Excel files (.xls) are not supported; open the file in Excel or WPS and save it as .xlsx.",
-        )
-    if extension not in ("csv", "xlsx"):
-        raise _file_error("import.unsupported_format", "Only .xlsx and .csv files can be imported.")
-    if not data:
-        raise _file_error("import.empty", "The file is empty.")
-    if data.startswith(_OLE2_MAGIC):
-        raise _file_error(
-            "import.unsupported_format",
-            "This is an old Excel (.xls) or a password-protected workbook; remove any password and save it as .xlsx.",
-        )
-    if extension == "xlsx":
-        if not data.startswith(b"PK"):
-            raise _file_error(
-                "import.unsupported_format", "The file is named .xlsx but is not an Excel workbook; save it as .xlsx."
-            )
-        return _xlsx_lines(data)
-    if data.startswith(b"PK"):
-        raise _file_error(
-            "import.unsupported_format", "The file is named .csv but is an Excel workbook; rename it to .xlsx."
-        )
-    return _csv_lines(data)
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _file_error(
-        "import.unreadable", "The CSV file is neither UTF-8 nor GBK/GB18030 text; save it as CSV (UTF-8) from Excel."
-    )
-
-
-def _csv_lines(data: bytes) -> Generator[_Line, None, None]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise _file_error("import.unreadable", "The CSV file contains binary data; save it as CSV (UTF-8) from Excel.")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    number = 0
-    try:
-        # One record is one row as Excel shows it, even when a quoted body spans several lines.
-        for number, record in enumerate(reader, start=1):
-            yield _Line(number, [_csv_cell(cell) for cell in record])
-    except csv.Error as exc:
-        raise _file_error("import.unreadable", f"The CSV file is malformed: {exc}.", row=number + 1) from exc
-
-
-def _csv_cell(cell: str) -> str:
-    # Excel's way of keeping a leading zero in CSV: ="0012".
-    if len(cell) >= 3 and cell.startswith('="') and cell.endswith('"'):
-        cell = cell[2:-1]
-    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _xlsx_lines(data: bytes) -> Generator[_Line, None, None]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise _unreadable_xlsx() from exc
-    if unpacked > _MAX_UNPACKED_BYTES:
-        raise _file_error("import.file_too_large", "The workbook unpacks to too much data; split it.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise _unreadable_xlsx() from exc
-    try:
-        sheets = workbook.worksheets
-        if not sheets:
-            return
-        sheet = sheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size; read what is there
-        rows = sheet.iter_rows()
-        number = 0
-        while True:
-            with warnings.catch_warnings():  # only around openpyxl's own work, never across a yield
-                warnings.simplefilter("ignore")
-                cells = next(rows, None)
-            if cells is None:
-                return
-            number += 1
-            errors = frozenset(position for position, cell in enumerate(cells) if cell.data_type == "e")
-            yield _Line(number, [_xlsx_text(cell) for cell in cells], errors)
-    except Exception as exc:
-        raise _unreadable_xlsx() from exc
-    finally:
-        workbook.close()
-
-
-def _unreadable_xlsx() -> _FileProblem:
-    return _file_error(
-        "import.unreadable", "The Excel file is damaged or not a workbook; open it in Excel and save again."
-    )
-
-
-def _xlsx_text(cell: Any) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        number_format = getattr(cell, "number_format", None) or ""
-        if _ZEROS_FORMAT_RE.fullmatch(number_format) and value >= 0:
-            return str(value).zfill(len(number_format))  # a code shown as 0012
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-# --------------------------------------------------------------------------- from rows to records
-
-
-@dataclass(frozen=True)
-class _Record:
-    """A data row: text by column key, and the header each key was read from."""
-
-    row: int
-    values: dict[str, str]
-    headers: dict[str, str]
-    excel_errors: dict[str, str] = field(default_factory=dict)
-
-
-def _header_map(cells: list[str], columns: Sequence[_Column]) -> tuple[dict[str, int], dict[str, str]]:
-    """Which cell position holds each column, and its header as written."""
-    positions: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    for column in columns:
-        ranks = {_norm(alias): rank for rank, alias in enumerate(column.aliases)}
-        best: tuple[int, int] | None = None
-        for position, cell in enumerate(cells):
-            rank = ranks.get(_norm(cell)) if cell else None
-            if rank is not None and (best is None or rank < best[0]):
-                best = (rank, position)
-        if best is not None:
-            positions[column.key] = best[1]
-            headers[column.key] = cells[best[1]]
-    return positions, headers
-
-
-def _records(
-    data: bytes, filename: str, columns: Sequence[_Column], max_rows: int
-) -> tuple[list[_Record], list[RowError]]:
-    """The non-empty data rows, or the errors that stop the whole file."""
-    try:
-        lines = _lines(data, filename)
-        try:
-            return _collect(lines, columns, max_rows)
-        finally:
-            lines.close()  # stops reading a workbook as soon as the answer is known
-    except _FileProblem as problem:
-        return [], [problem.error]
-
-
-def _collect(lines: Iterator[_Line], columns: Sequence[_Column], max_rows: int) -> tuple[list[_Record], list[RowError]]:
-    header: _Line | None = None
-    first: _Line | None = None
-    seen = 0
-    for line in lines:
-        if not any(line.cells):
-            continue
-        first = first or line
-        if _header_map(line.cells, columns)[0]:
-            header = line
-            break
-        seen += 1
-        if seen >= _HEADER_SEARCH_ROWS:
-            break
-    if first is None:
-        return [], [RowError(0, None, "import.empty", "The file has no rows.")]
-    if header is None:
-        header = first
-    positions, headers = _header_map(header.cells, columns)
-    missing = [
-        RowError(
-            header.row,
-            column.label.split(" ")[0],
-            "import.missing_column",
-            f"The column {column.label} is missing; name it {' / '.join(column.aliases)}.",
-        )
-        for column in columns
-        if column.required and column.key not in positions
-    ]
-    if missing:
-        return [], missing
-    records: list[_Record] = []
-    for line in lines:
-        values = {key: line.cells[at] if at < len(line.cells) else "" for key, at in positions.items()}
-        if not any(values.values()):
-            continue  # empty, or only cells we do not read (a pre-filled 序号, a note)
-        if len(records) >= max_rows:
-            return [], [
-                RowError(
-                    line.row,
-                    None,
-                    "import.too_many_rows",
-                    f"The file has more than {max_rows} data rows; split it into smaller files.",
-                )
-            ]
-        excel_errors = {key: values[key] or "#ERROR" for key, at in positions.items() if at in line.excel_errors}
-        records.append(_Record(line.row, values, headers, excel_errors))
-    if not records:
-        return [], [RowError(0, None, "import.empty", "The file has a header but no data rows.")]
-    return records, []
-
-
-class _Check:
-    """Validates the cells of one record and gathers its errors."""
-
-    def __init__(self, record: _Record, columns: Sequence[_Column]) -> None:
-        self.record = record
-        self.labels = {column.key: column.label for column in columns}
-        self.errors: list[RowError] = []
-
-    def header(self, key: str) -> str:
-        return self.record.headers.get(key, self.labels[key])
-
-    def fail(self, key: str, code: str, message: str) -> None:
-        self.errors.append(RowError(self.record.row, self.record.headers.get(key), code, message))
-
-    def text(self, key: str, *, required: bool = False, max_len: int | None = None, fold: bool = False) -> str:
-        """The cell's text, or "" after recording an error."""
-        if key in self.record.excel_errors:
-            self.fail(
-                key, "import.bad_value", f"{self.header(key)} holds an Excel error ({self.record.excel_errors[key]})."
-            )
-            return ""
-        value = self.record.values.get(key, "")
-        if fold:
-            value = unicodedata.normalize("NFKC", value).strip()  # full-width digits and letters typed in an IME
-        if not value:
-            if required:
-                self.fail(key, "import.required", f"{self.header(key)} is required.")
-            return ""
-        if max_len is not None and len(value) > max_len:
-            self.fail(key, "import.too_long", f"{self.header(key)} is longer than {max_len} characters ({len(value)}).")
-            return ""
-        return value
-
-    def choice(self, key: str, table: Mapping[str, str], allowed: str, default: str) -> str:
-        value = self.text(key)
-        if not value:
-            return default
-        chosen = table.get(_norm(value))
-        if chosen is None:
-            self.fail(key, "import.bad_value", f"{self.header(key)} '{value}' is not one of: {allowed}.")
-            return default
-        return chosen
-
-    def not_scientific(self, key: str, value: str) -> bool:
-        if _SCIENTIFIC_RE.fullmatch(value):
-            self.fail(
-                key,
-                "import.bad_value",
-                f"{self.header(key)} '{value}' was turned into a rounded number by Excel; "
-                "format the column as text and type it again.",
-            )
-            return False
-        return True
-
-
 def _read(
-    data: bytes, filename: str, columns: Sequence[_Column], max_rows: int, build: Callable[[_Check], _T]
+    data: bytes, filename: str, columns: Sequence[Column], max_rows: int, build: Callable[[Check], _T]
 ) -> tuple[list[_T], list[RowError]]:
-    records, errors = _records(data, filename, columns, max_rows)
-    rows: list[_T] = []
-    for record in records:
-        check = _Check(record, columns)
-        row = build(check)
-        if check.errors:
-            errors.extend(check.errors)
-        else:
-            rows.append(row)
-    return rows, errors
+    return read_rows(
+        data, filename, columns, max_rows, build, max_bytes=MAX_FILE_BYTES, max_unpacked_bytes=_MAX_UNPACKED_BYTES
+    )
 
 
 # --------------------------------------------------------------------------- deputies
@@ -488,7 +141,7 @@ def read_deputies(data: bytes, filename: str) -> tuple[list[DeputyRow], list[Row
     """Read a deputy list (CSV or XLSX): the valid rows and every problem found; never raises on content."""
     first_row_of: dict[str, int] = {}
 
-    def build(check: _Check) -> DeputyRow:
+    def build(check: Check) -> DeputyRow:
         deputy_id = check.text("id", required=True, max_len=DEPUTY_ID_MAX, fold=True)
         if deputy_id and check.not_scientific("id", deputy_id):
             earlier = first_row_of.setdefault(deputy_id, check.record.row)
@@ -496,17 +149,8 @@ def read_deputies(data: bytes, filename: str) -> tuple[list[DeputyRow], list[Row
                 check.fail("id", "import.duplicate_row", f"Deputy id {deputy_id} already appears on row {earlier}.")
         name = check.text("name", required=True, max_len=NAME_MAX)
         delegation = check.text("delegation", max_len=DELEGATION_MAX)
-        phone = check.text("phone", max_len=PHONE_MAX, fold=True)
-        bad_phone = not _PHONE_RE.fullmatch(phone) or not any(c.isdigit() for c in phone)
-        if phone and check.not_scientific("phone", phone) and bad_phone:
-            check.fail(
-                "phone",
-                "import.bad_value",
-                f"{check.header('phone')} '{phone}' may hold only digits, +, - and spaces (one number).",
-            )
-        email = check.text("email", max_len=EMAIL_MAX, fold=True)
-        if email and not _EMAIL_RE.fullmatch(email):
-            check.fail("email", "import.bad_value", f"{check.header('email')} '{email}' is not an e-mail address.")
+        phone = check.phone("phone", max_len=PHONE_MAX)
+        email = check.email("email", max_len=EMAIL_MAX)
         return DeputyRow(check.record.row, deputy_id, name, delegation, phone, email)
 
     return _read(data, filename, _DEPUTY_COLUMNS, MAX_DEPUTY_ROWS, build)
@@ -524,7 +168,7 @@ def _split_names(text: str) -> list[str]:
 def read_suggestions(data: bytes, filename: str) -> tuple[list[SuggestionRow], list[RowError]]:
     """Read suggestions (XLSX or CSV): the valid rows and every problem found; never raises on content."""
 
-    def build(check: _Check) -> SuggestionRow:
+    def build(check: Check) -> SuggestionRow:
         title = check.text("title", required=True, max_len=TITLE_MAX)
         body = check.text("body", required=True, max_len=BODY_MAX)
         field_ = check.text("field", required=True)
@@ -558,75 +202,3 @@ def read_suggestions(data: bytes, filename: str) -> tuple[list[SuggestionRow], l
         )
 
     return _read(data, filename, _SUGGESTION_COLUMNS, MAX_SUGGESTION_ROWS, build)
-
-
-# --------------------------------------------------------------------------- export
-
-
-def write_xlsx(sheet_title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> bytes:
-    """An XLSX workbook with one sheet: a bold, frozen header row, then one row per dict (missing keys empty)."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = _sheet_title(sheet_title)
-    sheet.append([_clean(header) for _, header in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [min(max(_width(header), 8), 60) for _, header in columns]
-    for row_number, row in enumerate(rows, start=2):
-        for column_number, (key, _) in enumerate(columns, start=1):
-            value, number_format = _excel_value(row.get(key), key, row_number)
-            cell = sheet.cell(row=row_number, column=column_number)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, even when the text starts with "="
-                widths[column_number - 1] = min(max(widths[column_number - 1], _width(value)), 60)
-            if number_format:
-                cell.number_format = number_format
-                widths[column_number - 1] = max(widths[column_number - 1], len(number_format))
-    for column_number, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column_number)].width = width + 2
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = _SHEET_TITLE_FORBIDDEN_RE.sub("_", _clean(title)).strip("' ")
-    return cleaned[:31] or "Sheet1"
-
-
-def _clean(text: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if len(text) > _EXCEL_CELL_MAX:
-        text = text[: _EXCEL_CELL_MAX - 1] + "…"
-    return text
-
-
-def _width(text: str) -> int:
-    line = max(text.split("\n"), key=len, default="")
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
-
-
-def _excel_value(value: Any, key: str, row_number: int) -> tuple[str | int | float | datetime | date | None, str]:
-    """The cell value and its number format ("" for the default)."""
-    if value is None:
-        return None, ""
-    if isinstance(value, bool):
-        return ("是" if value else "否"), ""
-    if isinstance(value, int):
-        # Excel keeps 15 significant digits; longer numbers (18-digit codes) would be rounded.
-        return (str(value), "") if abs(value) >= 10**15 else (value, "")
-    if isinstance(value, float):
-        return (value, "") if math.isfinite(value) else (str(value), "")
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"{key!r} on row {row_number} is a naive datetime; give it a time zone.")
-        return value.astimezone(_SHANGHAI).replace(tzinfo=None), "yyyy-mm-dd hh:mm"
-    if isinstance(value, date):
-        return value, "yyyy-mm-dd"
-    if isinstance(value, str):
-        return _clean(value), ""
-    if isinstance(value, list | tuple):
-        return _clean("、".join(str(item) for item in value if item is not None)), ""
-    raise TypeError(f"{key!r} on row {row_number} has a value of type {type(value).__name__} that cannot be exported.")

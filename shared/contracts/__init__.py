@@ -1,6 +1,6 @@
 """Event contracts: one module per producing service, versioned pydantic models in a CloudEvents envelope."""
 
-from shared.contracts import intake
+from shared.contracts import assignment, intake
 from shared.contracts.envelope import CONTENT_TYPE, Envelope, EventData, RawEnvelope, UnknownEventType, new_envelope
 from shared.contracts.registry import registry
 
@@ -10,6 +10,7 @@ __all__ = [
     "EventData",
     "RawEnvelope",
     "UnknownEventType",
+    "assignment",
     "intake",
     "new_envelope",
     "registry",

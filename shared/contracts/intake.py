@@ -92,6 +92,7 @@ class SuggestionRegistered(SuggestionFacts):
 
     event_type: ClassVar[str] = "intake.suggestion.registered.v1"
     number: str
+    body: str = ""  # the registered text, for routing the case to its units (added in 0.2; empty before)
     sequence: int
     registered_at: datetime
     registered_by: str

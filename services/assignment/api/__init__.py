@@ -1,0 +1,1 @@
+"""Assignment's HTTP API."""
