@@ -184,6 +184,14 @@ def _run_intake(args: argparse.Namespace, servers: Servers, report: BenchReport)
     except Exception as exc:
         traceback.print_exc()
         report.errors["routing"] = _brief(exc)
+    _progress("assignment of 1,000 cases: proposals, pre-assignment, window sweep, 集中交办 …")
+    try:
+        from bench import assignment
+
+        report.assignment = asyncio.run(assignment.run(servers, 1000))
+    except Exception as exc:
+        traceback.print_exc()
+        report.errors["assignment"] = _brief(exc)
     _progress("4/4 import 1,000 suggestions and check each …")
     try:
         report.intake = asyncio.run(intake.run(servers, 1000))
@@ -247,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.cleanup_problems.append(f"stopping servers: {exc!r}")
     report.elapsed_s = time.perf_counter() - began
     print(render(report))
-    if report.similarity or report.intake or report.routing:
+    if report.similarity or report.intake or report.routing or report.assignment:
         print(render_intake(report))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")

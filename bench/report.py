@@ -29,6 +29,8 @@ class BenchReport:
     similarity: dict[str, float] | None = None
     intake: dict[str, Any] | None = None
     routing: dict[str, float] | None = None
+    # assignment: 1,000 cases through proposals, pre-assignment, the window sweep and a batch assignment
+    assignment: dict[str, Any] | None = None
     queues_left: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cleanup_problems: list[str] = field(default_factory=list)
@@ -59,6 +61,7 @@ class BenchReport:
             "similarity": self.similarity,
             "intake": self.intake,
             "routing": self.routing,
+            "assignment": self.assignment,
             "queues_left": self.queues_left,
             "parked": self.parked,
             "errors": self.errors,
@@ -137,6 +140,10 @@ def render_intake(report: BenchReport) -> str:
             f"1,000 cases proposed in {r['propose_1000_seconds']:.2f} s "
             f"(router rebuilt from {int(r['cases'])} past decisions in {r['router_build_seconds']:.2f} s)",
         ]
+    if report.assignment:
+        from bench.assignment import render as render_assignment
+
+        lines += render_assignment(report.assignment).splitlines()
     return "\n".join(lines)
 
 

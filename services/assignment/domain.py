@@ -238,6 +238,7 @@ class Case:
     merged_into: str | None = None
     revision: int = 1
     events: tuple[EventData, ...] = ()
+    traceparent: str = ""  # the case's trace (of its registration), which work on many cases joins case by case
 
     def task(self, unit_id: str) -> UnitTask | None:
         return next((t for t in self.tasks if t.unit_id == unit_id), None)

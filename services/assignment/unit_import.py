@@ -8,8 +8,9 @@ first row; its other rows leave them empty or repeat them (a different value is
 邮箱) adds one contact. Keywords and aliases are split on 、，, ; ； and spaces (one cell each).
 
 Every unit then goes through the registry's rules (`units.check_unit`); their problems keep their
-`unit.*` codes and point at the row and column that gave the value (a contact's: its own row). The reading is
-`shared.spreadsheets`' (UTF-8 with or without BOM, or GBK; XLSX; header searched in the first rows).
+`unit.*` codes and point at the unit's first row (a contact's: its own row) and the column. The
+reading is `shared.spreadsheets`' (UTF-8 with or without BOM, or GBK; XLSX; header searched in the
+first rows). A JSON list is checked the same way: `row` is then the position, `column` the field.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ MAX_ROWS = 20_000
 ID_MAX = 64
 _TEXT_MAX = 10_000  # a cell longer than this is refused before the rules look at it
 
-__all__ = ["COLUMNS", "MAX_FILE_BYTES", "MAX_ROWS", "MAX_UNITS", "UnitDraft", "build_units", "read_units"]
+__all__ = [
+    "COLUMNS",
+    "KINDS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "MAX_UNITS",
+    "UnitDraft",
+    "build_units",
+    "read_units",
+    "split_terms",
+]
 
 COLUMNS = (
     Column("id", "单位编号 (id)", ("单位编号", "单位代码", "编号", "unit_id", "id"), required=True),

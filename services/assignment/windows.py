@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from functools import partial
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from services.assignment.domain import settle
 from services.assignment.store import CaseStore
@@ -43,7 +43,7 @@ class WindowSweeper:
             due = await self.cases.due(now)
             if not due:
                 return changed
-            results = await self.cases.change_many(due, partial(settle, now=now))
+            results = await self.cases.change_many(due, partial(settle, now=now), span="assignment window closed")
             for case, outcome in results:
                 if isinstance(outcome, Exception):
                     log.warning("could not settle the windows of case %s: %r", case.id, outcome)

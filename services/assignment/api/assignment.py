@@ -109,7 +109,7 @@ async def assign_many(
             policy=policy,
         )
 
-    results = await cases.change_many(todo, rule)
+    results = await cases.change_many(todo, rule, span="assignment assign")
     for _, outcome in results:
         if isinstance(outcome, Case):
             routers.learn(outcome)

@@ -125,7 +125,7 @@ async def pre_assign_many(
             policy=policy,
         )
 
-    results = await cases.change_many([c for c, _ in todo], rule)
+    results = await cases.change_many([c for c, _ in todo], rule, span="assignment pre-assign")
     return BatchResult.of(None, results, already)
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from opentelemetry import trace
 from pymongo import ASCENDING, DESCENDING
 
 from services.assignment.domain import (
@@ -30,9 +31,11 @@ from shared.contracts.assignment import Deadlines, LeaderRef, UnitRef
 from shared.contracts.intake import DeputyRef
 from shared.errors import Conflict, NotFound
 from shared.mongo import APPLIED_EVENTS_KEPT, AsyncDatabase, Doc, insert_once
+from shared.tracing import case_scope, context_from
 
 CASES = "cases"
 SAVE_ATTEMPTS = 5
+_tracer = trace.get_tracer("services.assignment")
 
 
 class CaseStore:
@@ -96,26 +99,34 @@ class CaseStore:
         return await self.collection.count_documents({"_id": case_id, "applied_events": event_id}) == 1
 
     async def change_many(
-        self, cases: list[Case], rule: Callable[[Case], Case], *, concurrency: int = 16
+        self, cases: list[Case], rule: Callable[[Case], Case], *, span: str, concurrency: int = 16
     ) -> list[tuple[Case, Case | Exception]]:
         """Apply a rule to many loaded cases at once, each in its own conditional write.
 
-        A case changed meanwhile is loaded again and retried; the rule's error (or the final conflict) is
-        returned in place of the result.
+        Each case's change runs in a span `span` of the case's own trace (linked to the current span, e.g.
+        the batch request), so its events continue the case's trace. A case changed meanwhile is loaded
+        again and retried; the rule's error (or the final conflict) is returned in place of the result.
         """
         gate = asyncio.Semaphore(concurrency)
+        current = trace.get_current_span().get_span_context()
+        links = [trace.Link(current)] if current.is_valid else []
 
         async def one(case: Case) -> tuple[Case, Case | Exception]:
+            parent = context_from({"traceparent": case.traceparent} if case.traceparent else None)
             async with gate:
-                try:
-                    after = rule(replace(case, events=()))
-                    if after.revision == case.revision and not after.events:
-                        return case, after
-                    if await self.save(case, after):
-                        return case, replace(after, revision=case.revision + 1)
-                    return case, await self.change(case.congress_id, case.id, rule)
-                except Exception as exc:  # reported per case
-                    return case, exc
+                with _tracer.start_as_current_span(span, context=parent, links=links), case_scope(case.id):
+                    return await attempt(case)
+
+        async def attempt(case: Case) -> tuple[Case, Case | Exception]:
+            try:
+                after = rule(replace(case, events=()))
+                if after.revision == case.revision and not after.events:
+                    return case, after
+                if await self.save(case, after):
+                    return case, replace(after, revision=case.revision + 1)
+                return case, await self.change(case.congress_id, case.id, rule)
+            except Exception as exc:  # reported per case
+                return case, exc
 
         return list(await asyncio.gather(*(one(c) for c in cases)))
 
@@ -330,6 +341,7 @@ def from_doc(doc: Doc) -> Case:
         merged_from=tuple(doc.get("merged_from", [])),
         merged_into=doc.get("merged_into"),
         revision=int(doc.get("revision", 1)),
+        traceparent=str((doc.get("trace") or {}).get("traceparent") or ""),
     )
 
 

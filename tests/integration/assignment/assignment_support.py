@@ -134,17 +134,25 @@ class Suite:
         field: str = "城乡建设",
         number: str | None = None,
         suggestion_id: str | None = None,
+        traceparent: str | None = None,
     ) -> str:
         """Publish `intake.suggestion.registered.v1` as intake would; return the case id once assignment has it."""
         case_id = suggestion_id or f"s-{uuid.uuid4().hex[:12]}"
-        await self.publish(registered_event(congress_id, case_id, title=title, body=body, field=field, number=number))
+        event = registered_event(congress_id, case_id, title=title, body=body, field=field, number=number)
+        await self.publish(wrap(event, traceparent))
         await eventually(lambda: self._case_exists(congress_id, case_id))
         return case_id
 
     async def register_many(self, congress_id: str, n: int) -> list[str]:
         """Publish n registrations, then wait until assignment has them all."""
         ids = [f"s-{uuid.uuid4().hex[:12]}" for _ in range(n)]
-        events = [registered_event(congress_id, i, number=f"15-2-{k + 1:04d}") for k, i in enumerate(ids)]
+        events = [
+            wrap(
+                registered_event(congress_id, i, number=f"15-2-{k + 1:04d}"),
+                f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
+            )
+            for k, i in enumerate(ids)
+        ]
         await self.publish(*events)
 
         async def all_there() -> bool:
@@ -188,10 +196,16 @@ class Suite:
         return await self.db.cases.count_documents({"_id": case_id, "congress_id": congress_id}) == 1
 
 
-def wrap(data: Any) -> Any:
+def wrap(data: Any, traceparent: str | None = None) -> Any:
     congress_id = data.congress_id
     subject = getattr(data, "suggestion_id", None) or getattr(data, "case_id", None)
-    return new_envelope(data, source=f"/congress/{congress_id}/intake", subject=subject, congress_id=congress_id)
+    return new_envelope(
+        data,
+        source=f"/congress/{congress_id}/intake",
+        subject=subject,
+        congress_id=congress_id,
+        traceparent=traceparent,
+    )
 
 
 def registered_event(

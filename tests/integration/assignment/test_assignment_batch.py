@@ -59,6 +59,10 @@ async def test_a_batch_of_500_is_assigned_and_announced_once_each(suite: Suite) 
 
     events = await eventually(all_announced, timeout=120)
     per_case = Counter(e["subject"] for e in events)
+    traced = await suite.db.cases.find({"congress_id": congress}, {"trace": 1}).to_list()
+    case_traces = {d["_id"]: (d.get("trace") or {}).get("traceparent", "") for d in traced}
+    # each case's assigned event continues that case's trace, not one trace for the whole batch
+    assert all(e["traceparent"].split("-")[1] == case_traces[e["subject"]].split("-")[1] for e in events[:20])
     assert set(per_case) == set(ids) and set(per_case.values()) == {1}
     due = {e["subject"]: e["data"]["deadlines"]["reply_due_on"] for e in events}
     assert {due[i] for i in complex_ids} == {"2026-09-14"}  # 12 September is a Saturday → Monday 14th

@@ -68,7 +68,12 @@ async def test_a_merged_case_stops_here_and_its_units_are_told(suite: Suite) -> 
 
     await eventually(stopped)
     await eventually(lambda: _merged_into(suite, congress, untouched, primary))
-    head = (await suite.client.get(f"/cases/{primary}", headers=suite.staff(congress))).json()
+
+    async def listed() -> dict[str, object] | None:
+        head = (await suite.client.get(f"/cases/{primary}", headers=suite.staff(congress))).json()
+        return head if head["merged_from"] else None  # the primary is written after the others
+
+    head = await eventually(listed)
     assert head["status"] == "awaiting_pre_assignment" and sorted(head["merged_from"]) == sorted([other, untouched])
     await suite.relay_settled(congress)
     cancelled = await suite.tap.events(congress, CANCELLED)

@@ -41,7 +41,8 @@ async def test_a_silent_unit_has_accepted_exactly_when_its_window_closes(suite: 
     congress = suite.new_congress()
     await suite.add_units(congress, "a", "b")
     suite.clock.set(OPENED)
-    case_id = await suite.register(congress)
+    trace_id = uuid.uuid4().hex
+    case_id = await suite.register(congress, traceparent=f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01")
     response = await suite.client.post(
         f"/cases/{case_id}/pre-assignment",
         headers=suite.staff(congress),
@@ -70,6 +71,8 @@ async def test_a_silent_unit_has_accepted_exactly_when_its_window_closes(suite: 
 
     events = await eventually(deemed)
     assert [(e["data"]["unit"]["unit_id"], parse(e["data"]["accepted_at"])) for e in events] == [("a", CLOSES)]
+    # the sweep works in the case's own trace: an operator following the case sees the acceptance
+    assert events[0]["traceparent"].split("-")[1] == trace_id
     case = (await suite.client.get(f"/cases/{case_id}", headers=suite.staff(congress))).json()
     assert case["status"] == "agreed"
     unit_a = next(u for u in case["units"] if u["unit_id"] == "a")
