@@ -103,13 +103,14 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         print(f"5. notify      屠永芳's inbox: {notes[0]['body']}")
         notes = await wait_for(lambda: told(cosigner))
         print(f"               李明's inbox:   {notes[0]['body']}")
-        await assign(http, urls["assignment"], auth, staff, created["id"])
+        units = await assign(http, urls["assignment"], auth, staff, created["id"])
+        await handle(http, urls["supervision"], auth, staff, created["id"], units)
         print(f"\ncase number {registered['number']}   trace id {trace_id}")
     if spans_file:
         spans: list[dict[str, Any]] = []
         for _ in range(30):
             spans = timeline(Path(spans_file), created["id"])
-            if {"intake", "assignment", "evaluation", "notify"} <= {s["service"] for s in spans}:
+            if {"intake", "assignment", "evaluation", "notify", "supervision"} <= {s["service"] for s in spans}:
                 break
             await asyncio.sleep(0.2)
         traces = {s["trace_id"] for s in spans}
@@ -122,7 +123,9 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
                 print(f"  +{(s['start_ns'] - t0) / 1e6:8.1f} ms  {s['service']:<11} {s['name']}")
 
 
-async def assign(http: httpx.AsyncClient, url: str, auth: ServiceSettings, staff: dict[str, str], case_id: str) -> None:
+async def assign(
+    http: httpx.AsyncClient, url: str, auth: ServiceSettings, staff: dict[str, str], case_id: str
+) -> list[dict[str, Any]]:
     """交: the city's units, the proposal, pre-assignment, each unit accepting, formal assignment."""
     units = [
         {
@@ -173,6 +176,59 @@ async def assign(http: httpx.AsyncClient, url: str, auth: ServiceSettings, staff
     print(
         f"8. assignment  every unit accepted; formally assigned (正式交办): reply due {deadlines['reply_due_on']}, "
         f"co-units' opinion due {deadlines['co_opinion_due_on']}{caveat}; assignment.case.assigned.v1 published"
+    )
+    units: list[dict[str, Any]] = case["units"]
+    return units
+
+
+async def handle(
+    http: httpx.AsyncClient,
+    url: str,
+    auth: ServiceSettings,
+    staff: dict[str, str],
+    case_id: str,
+    units: list[dict[str, Any]],
+) -> None:
+    """办 + 督: the ledger opens from the assignment; the lead unit signs, meets the deputy, replies; staff check it."""
+
+    async def opened() -> dict[str, Any] | None:
+        r = await http.get(f"{url}/cases/{case_id}", headers=staff)
+        return r.json() if r.status_code == 200 else None
+
+    ledger = await wait_for(opened)
+    print(
+        f"9. supervision ledger opened from the assignment: light {ledger['light']}, "
+        f"units sign by {ledger['sign_due_at']}, reply by {ledger['reply_due_on']}"
+    )
+    lead = next(u for u in units if u["role"] == "lead")
+    handler = token(
+        auth, f"{lead['unit_id']}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=lead["unit_id"]
+    )
+    (await http.post(f"{url}/cases/{case_id}/sign", headers=handler)).raise_for_status()
+    contact = {
+        "stage": "on_receipt",
+        "method": "face_to_face",
+        "held_at": datetime.now(SHANGHAI).replace(microsecond=0).isoformat(),
+        "deputy_said": "希望年内新增一批停车泊位，优先解决老旧小区夜间停车。",
+    }
+    (await http.post(f"{url}/cases/{case_id}/contacts", headers=handler, json=contact)).raise_for_status()
+    due = (datetime.now(SHANGHAI) + timedelta(days=120)).date().isoformat()
+    reply = {
+        "category": "B",
+        "text": "我局已将城关片区立体停车场纳入年度计划，正在开展前期工作。",
+        "signed_off_by": "局长",
+        "public": True,
+        "public_text": "城关片区立体停车场已纳入年度计划，正在开展前期工作。",
+        "commitments": [{"text": "城关片区立体停车场开工建设", "due_on": due}],
+    }
+    (await http.post(f"{url}/cases/{case_id}/reply", headers=handler, json=reply)).raise_for_status()
+    r = await http.post(f"{url}/cases/{case_id}/review", headers=staff, json={"accept": True})
+    r.raise_for_status()
+    done = r.json()
+    print(
+        f"10. supervision {lead['name']} signed, met the deputy, replied (category B, one dated commitment); "
+        f"staff checked it (三对照): status {done['status']}, second reply due {done['second_reply_due_on']}; "
+        "supervision.case.replied.v1 published"
     )
 
 

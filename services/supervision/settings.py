@@ -1,5 +1,6 @@
 """Supervision's settings (env prefix SUPERVISION_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -13,3 +14,6 @@ class SupervisionSettings(ServiceSettings):
     service_name: str = "supervision"
     http_port: int = 8003
     public_base_url: str = "http://127.0.0.1:8003"
+
+    # The sweep wakes at the next light change or reminder, and at least this often.
+    sweep_seconds: float = Field(default=60.0, gt=0)

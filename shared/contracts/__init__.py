@@ -1,6 +1,6 @@
 """Event contracts: one module per producing service, versioned pydantic models in a CloudEvents envelope."""
 
-from shared.contracts import assignment, intake
+from shared.contracts import assignment, evaluation, intake, supervision
 from shared.contracts.envelope import CONTENT_TYPE, Envelope, EventData, RawEnvelope, UnknownEventType, new_envelope
 from shared.contracts.registry import registry
 
@@ -11,7 +11,9 @@ __all__ = [
     "RawEnvelope",
     "UnknownEventType",
     "assignment",
+    "evaluation",
     "intake",
     "new_envelope",
     "registry",
+    "supervision",
 ]
