@@ -437,7 +437,7 @@ def observe(case: Case, *, now: datetime, policy: Policy, initial: bool = False)
     if light != case.light and not (initial and light == "green"):
         after = _emit(
             replace(after, light=light),
-            LightChanged(**facts(after), light=light, previous=case.light, reasons=reasons, changed_at=now),  # type: ignore[arg-type]
+            LightChanged(**facts(after), light=light, previous=case.light, reasons=reasons, changed_at=now),
         )
     elif light != case.light:
         after = replace(after, light=light)
@@ -450,7 +450,7 @@ def observe(case: Case, *, now: datetime, policy: Policy, initial: bool = False)
             *(
                 CaseUrged(
                     **facts(after), kind=kind, days_left=days, urged_at=now, units=[u.ref() for u in after.units()]
-                )  # type: ignore[arg-type]
+                )
                 for _, kind, _, days in due
             ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from services.supervision.api.deps import Cases, Now, Policies, Reader, StaffOrLeader, own_unit, visible
 from services.supervision.api.schemas import BItemPublic, BLedgerPublic, CasePublic, CasesPublic, CommitmentPublic
@@ -111,3 +112,51 @@ async def b_ledger(
     ]
     rows.sort(key=lambda r: (r.commitment.due_on, r.number, r.commitment.id))
     return BLedgerPublic(data=rows[skip : skip + limit], count=len(rows))
+
+
+class UnitLight(BaseModel):
+    """A unit's light: the worst light of the open cases it is on (lead or co), and how many of each."""
+
+    unit_id: str
+    name: str
+    light: Light
+    green: int
+    yellow: int
+    red: int
+
+
+class UnitLights(BaseModel):
+    data: list[UnitLight]
+
+
+_ORDER = {"red": 0, "yellow": 1, "green": 2}
+
+
+@router.get("/lights/units", summary="Each unit's light")
+async def unit_lights(staff: StaffOrLeader, cases: Cases) -> UnitLights:
+    """Per unit with cases waiting for a reply: its light (red if any of its cases is red, else yellow if
+    any is yellow, else green) and the counts. Red units first."""
+    items, _ = await cases.page(
+        {"congress_id": staff.congress_id, "status": Status.HANDLING.value}, skip=0, limit=1_000_000
+    )
+    counts: dict[str, dict[str, int]] = {}
+    names: dict[str, str] = {}
+    for case in items:
+        for unit in case.units():
+            names.setdefault(unit.unit_id, unit.name)
+            tally = counts.setdefault(unit.unit_id, {"green": 0, "yellow": 0, "red": 0})
+            if case.light in tally:
+                tally[case.light] += 1
+    rows = [
+        UnitLight(
+            unit_id=u,
+            name=names[u],
+            light="red" if c["red"] else "yellow" if c["yellow"] else "green",
+            green=c["green"],
+            yellow=c["yellow"],
+            red=c["red"],
+        )
+        for u, c in counts.items()
+    ]
+    rows.sort(key=lambda r: (_ORDER[r.light], -r.red, -r.yellow, r.unit_id))
+    return UnitLights(data=rows)

@@ -147,6 +147,8 @@ async def test_lights_turn_yellow_then_red_across_national_day_and_reminders_go_
     await sweeper.run_once()
     assert await light() == "red"
     assert [c["id"] for c in (await suite.client.get("/lists/chair", headers=staff)).json()["data"]] == [case_id]
+    units = (await suite.client.get("/lights/units", headers=staff)).json()["data"]
+    assert [(u["unit_id"], u["light"], u["red"]) for u in units] == [("co", "red", 1), ("lead", "red", 1)]
     assert (await suite.client.get("/lists/secretary", headers=staff)).json()["data"] == []
     for moment in (at(2026, 10, 9, 9), at(2026, 10, 10, 9), at(2026, 10, 13, 9), at(2026, 10, 13, 10)):
         suite.clock.set(moment)
