@@ -219,7 +219,6 @@ class Case:
     became_a: bool = False
     closed_at: datetime | None = None
     close_reason: str = ""
-    key: bool = False
     revision: int = 1
     events: tuple[EventData, ...] = ()
     traceparent: str = ""

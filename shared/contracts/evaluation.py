@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import EventData
 from shared.contracts.registry import registry
@@ -42,3 +42,110 @@ class KeySuggestionsSelected(EventData):
     case_ids: list[str] = Field(min_length=1)
     ballot_id: str | None = None
     selected_at: datetime
+
+
+class RaterRef(BaseModel):
+    """A deputy asked to rate a reply."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    name: str = ""
+    lead: bool = False
+
+
+@registry.register
+class RatingRequested(EventData):
+    """A reply reached the deputies: each is asked to rate it before the window closes (代表满意度测评)."""
+
+    event_type: ClassVar[str] = "evaluation.rating.requested.v1"
+    case_id: str
+    congress_id: str
+    number: str
+    title: str
+    round: int
+    category: str
+    raters: list[RaterRef]
+    window_closes_at: datetime
+    requested_at: datetime
+
+
+@registry.register
+class RatingSubmitted(EventData):
+    """A deputy rated a reply (or changed the rating before the window closed)."""
+
+    event_type: ClassVar[str] = "evaluation.rating.submitted.v1"
+    case_id: str
+    congress_id: str
+    round: int
+    deputy_id: str
+    lead: bool
+    rating: RatingResult
+    comment: str = ""
+    changed: bool = False  # a change of an earlier rating
+    submitted_at: datetime
+
+
+class TallyLine(BaseModel):
+    """One item of a ballot's tally."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    item_id: str
+    label: str = ""
+    votes: int = 0  # key-suggestion selection: voters who picked it
+    rank: int | None = None
+    satisfied: int = 0  # democratic evaluation
+    basically_satisfied: int = 0
+    unsatisfied: int = 0
+    continue_handling: int = 0
+    satisfaction_rate: float | None = None
+
+
+@registry.register
+class BallotOpened(EventData):
+    """A ballot opened: key-suggestion selection (票决) or democratic evaluation (民主评议)."""
+
+    event_type: ClassVar[str] = "evaluation.ballot.opened.v1"
+    ballot_id: str
+    congress_id: str
+    kind: Literal["key_selection", "democratic_evaluation"]
+    title: str
+    year: int
+    items: list[str]
+    voters: list[str]
+    secret: bool
+    closes_at: datetime | None = None
+    opened_at: datetime
+
+
+@registry.register
+class BallotClosed(EventData):
+    """A ballot closed; its tally is final and announced (当场公布)."""
+
+    event_type: ClassVar[str] = "evaluation.ballot.closed.v1"
+    ballot_id: str
+    congress_id: str
+    kind: Literal["key_selection", "democratic_evaluation"]
+    title: str
+    year: int
+    voters: int
+    turnout: int
+    tally: list[TallyLine]
+    closed_at: datetime
+
+
+@registry.register
+class EvaluationOutcome(EventData):
+    """What democratic evaluation decided for one item (a unit or a key suggestion) in a year."""
+
+    event_type: ClassVar[str] = "evaluation.outcome.decided.v1"
+    congress_id: str
+    ballot_id: str
+    year: int
+    item_id: str  # the unit id (or case id) evaluated
+    label: str = ""
+    satisfaction_rate: float
+    continue_share: float
+    outcome: Literal["passed", "re_evaluate_next_year", "special_inquiry", "chair_decides_continuation"]
+    decided_at: datetime

@@ -284,7 +284,6 @@ def to_doc(case: Case, policy: Policy) -> Doc:
         "became_a": case.became_a,
         "closed_at": case.closed_at,
         "close_reason": case.close_reason,
-        "key": case.key,
         "revision": case.revision,
         "figures": figures(case),
     }
@@ -343,7 +342,6 @@ def from_doc(doc: Doc) -> Case:
         became_a=bool(doc.get("became_a", False)),
         closed_at=doc.get("closed_at"),
         close_reason=doc.get("close_reason", ""),
-        key=bool(doc.get("key", False)),
         revision=int(doc.get("revision", 1)),
         traceparent=str((doc.get("trace") or {}).get("traceparent") or ""),
     )

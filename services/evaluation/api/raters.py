@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from services.evaluation.store import RaterStore
+from services.evaluation.store.raters import RaterStore
 from shared.auth import Principal, Role, require
 from shared.contracts.intake import DeputyRef
 

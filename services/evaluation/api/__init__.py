@@ -1,0 +1,1 @@
+"""Evaluation's HTTP API."""
