@@ -192,6 +192,14 @@ def _run_intake(args: argparse.Namespace, servers: Servers, report: BenchReport)
     except Exception as exc:
         traceback.print_exc()
         report.errors["assignment"] = _brief(exc)
+    _progress("supervision: a traffic-light sweep and the yearly figures over 100,000 cases …")
+    try:
+        from bench import supervision
+
+        report.supervision = asyncio.run(supervision.run(servers))
+    except Exception as exc:
+        traceback.print_exc()
+        report.errors["supervision"] = _brief(exc)
     _progress("4/4 import 1,000 suggestions and check each …")
     try:
         report.intake = asyncio.run(intake.run(servers, 1000))
@@ -255,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.cleanup_problems.append(f"stopping servers: {exc!r}")
     report.elapsed_s = time.perf_counter() - began
     print(render(report))
-    if report.similarity or report.intake or report.routing or report.assignment:
+    if report.similarity or report.intake or report.routing or report.assignment or report.supervision:
         print(render_intake(report))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")

@@ -31,6 +31,8 @@ class BenchReport:
     routing: dict[str, float] | None = None
     # assignment: 1,000 cases through proposals, pre-assignment, the window sweep and a batch assignment
     assignment: dict[str, Any] | None = None
+    # supervision: a traffic-light sweep and the yearly figures over 100,000 cases
+    supervision: dict[str, Any] | None = None
     queues_left: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cleanup_problems: list[str] = field(default_factory=list)
@@ -62,6 +64,7 @@ class BenchReport:
             "intake": self.intake,
             "routing": self.routing,
             "assignment": self.assignment,
+            "supervision": self.supervision,
             "queues_left": self.queues_left,
             "parked": self.parked,
             "errors": self.errors,
@@ -144,6 +147,10 @@ def render_intake(report: BenchReport) -> str:
         from bench.assignment import render as render_assignment
 
         lines += render_assignment(report.assignment).splitlines()
+    if report.supervision:
+        from bench.supervision import render as render_supervision
+
+        lines += render_supervision(report.supervision).splitlines()
     return "\n".join(lines)
 
 

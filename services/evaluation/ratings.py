@@ -101,7 +101,8 @@ def request(event: CaseReplied, *, now: datetime, policy: Policy) -> RatingRound
         window_closes_at=r.closes_at,
         requested_at=now,
     )
-    return settle(replace(r, events=(requested,)), now=now, policy=policy)
+    settled = settle(r, now=now, policy=policy)
+    return replace(settled, events=(requested, *settled.events))
 
 
 def rate(r: RatingRound, *, deputy_id: str, rating: Result, comment: str, now: datetime, policy: Policy) -> RatingRound:
@@ -111,7 +112,7 @@ def rate(r: RatingRound, *, deputy_id: str, rating: Result, comment: str, now: d
         raise Invalid("rating.comment_too_long", f"A comment is at most {COMMENT_MAX} characters.")
     if rating == "unsatisfied" and not comment:
         raise Invalid("rating.comment_required", "Say why the reply is unsatisfactory (不满意的理由).")
-    r = settle(replace(r, events=()), now=now, policy=policy)
+    r = settle(r, now=now, policy=policy)
     rater = r.rater(deputy_id)
     if rater is None:
         raise Forbidden("rating.not_a_rater", "You are not among the deputies asked to rate this reply.")
@@ -152,7 +153,8 @@ def rate(r: RatingRound, *, deputy_id: str, rating: Result, comment: str, now: d
 
 
 def settle(r: RatingRound, *, now: datetime, policy: Policy) -> RatingRound:
-    """At the close of the window the result is final."""
+    """At the close of the window the result is final. Returns only the events of this settling."""
+    r = replace(r, events=()) if r.events else r
     if r.open and now >= r.closes_at:
         return _finalize(r, now=r.closes_at, policy=policy)
     return r

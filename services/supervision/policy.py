@@ -87,7 +87,9 @@ class Policy:
             day = due_on - timedelta(days=k)
             while not self.calendar.is_working_day(day):
                 day -= timedelta(days=1)
-            points.append((f"before-{k}:{due_on.isoformat()}", at_local_hour(day, self.reminder_hour), (due_on - day).days))
+            points.append(
+                (f"before-{k}:{due_on.isoformat()}", at_local_hour(day, self.reminder_hour), (due_on - day).days)
+            )
         return points
 
     def overdue_reminder(self, due_on: date, n: int) -> tuple[str, datetime, int]:

@@ -149,3 +149,64 @@ class EvaluationOutcome(EventData):
     continue_share: float
     outcome: Literal["passed", "re_evaluate_next_year", "special_inquiry", "chair_decides_continuation"]
     decided_at: datetime
+
+
+# --- selections and assessment (yours) ---
+
+SelectionKind = Literal["excellent_suggestions", "excellent_deputies"]  # 优秀建议 / 优秀代表
+
+
+class SelectedItem(BaseModel):
+    """A chosen candidate of a yearly selection: a suggestion (id, title) or a deputy (id, name)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    label: str = ""
+    score: float
+    note: str = ""
+
+
+@registry.register
+class SelectionPublished(EventData):
+    """Staff published a year's excellent suggestions (优秀建议, ~10%) or excellent deputies (优秀代表, ~6%)."""
+
+    event_type: ClassVar[str] = "evaluation.selection.published.v1"
+    selection_id: str
+    congress_id: str
+    kind: SelectionKind
+    year: int
+    chosen: list[SelectedItem] = Field(min_length=1)  # highest score first
+    candidates: int  # how many were listed
+    population: int | None = None  # the year's suggestions (or deputies), when staff gave it
+    share: float | None = None  # len(chosen) / population, 4 places
+    usual_share: float  # 0.10 for suggestions, 0.06 for deputies
+    published_at: datetime
+    published_by: str
+
+
+class AssessmentLine(BaseModel):
+    """One unit's published assessment (考核): its parts, total, grade and rank."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    unit_id: str
+    label: str = ""
+    rank: int
+    total: float
+    max_total: float
+    grade: Literal["excellent", "good", "pass", "fail"]  # ≥ 90%, ≥ 80%, ≥ 60% of max_total, below
+    parts: dict[str, float]  # rules, staffing, contact, reply_standard, results
+
+
+@registry.register
+class AssessmentPublished(EventData):
+    """Staff published the year's unit assessment (承办单位考核), ranked; it no longer changes."""
+
+    event_type: ClassVar[str] = "evaluation.assessment.published.v1"
+    congress_id: str
+    year: int
+    maxima: dict[str, float]  # the maximum of each part
+    lines: list[AssessmentLine]  # ranked, highest total first
+    published_at: datetime
+    published_by: str

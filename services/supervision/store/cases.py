@@ -202,7 +202,10 @@ class CaseStore:
         total = await self.collection.count_documents(query)
         projection = {"number": 1, "title": 1, "field": 1, "lead": 1, "replies": 1, "figures": 1}
         cursor = (
-            self.collection.find(query, projection).sort([("figures.replied_at", DESCENDING)]).skip(skip).limit(limit)
+            self.collection.find(query, projection)
+            .sort([("figures.replied_at", DESCENDING), ("_id", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
         )
         return list(await cursor.to_list()), total
 

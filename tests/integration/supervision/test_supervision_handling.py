@@ -3,7 +3,7 @@ review, ratings and re-handling, lights and reminders through the sweep, B commi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
