@@ -177,8 +177,8 @@ async def assign(
         f"8. assignment  every unit accepted; formally assigned (正式交办): reply due {deadlines['reply_due_on']}, "
         f"co-units' opinion due {deadlines['co_opinion_due_on']}{caveat}; assignment.case.assigned.v1 published"
     )
-    units: list[dict[str, Any]] = case["units"]
-    return units
+    on_case: list[dict[str, Any]] = case["units"]
+    return on_case
 
 
 async def handle(

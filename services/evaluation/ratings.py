@@ -171,7 +171,7 @@ def outcome(r: RatingRound, policy: Policy) -> tuple[Result | None, Literal["lea
         top = max(counts.values())
         # a tie goes to the less satisfied rating: a doubt is resolved in the deputies' favour
         best = min((k for k, v in counts.items() if v == top), key=lambda k: _ORDER[k])
-        return best, "majority"  # type: ignore[return-value]
+        return best, "majority"
     if policy.silent_result == "none":
         return None, ""
     return policy.silent_result, "silence"

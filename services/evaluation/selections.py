@@ -26,10 +26,11 @@ rules 10, staffing 10, contact 20, reply_standard 20, results 40; set per assess
 pre-filled from the figures: `contact = max × contact_rate`, `reply_standard = max × on_time_rate`,
 `results = max × satisfaction_rate` (2 places). Staff give `rules` and `staffing`, and may override a
 pre-filled part with a note saying why. A part is then the staff's score if given, else the figure, else
-missing. A unit's total is the sum of its parts; it is complete when no part is missing, and graded by
-`total / max_total`: ≥ 90% excellent (优秀), ≥ 80% good (良好), ≥ 60% pass (合格), below fail (不合格).
-Complete units are ranked by total, highest first (equal totals share a rank: 1, 2, 2, 4); incomplete
-units come after, unranked. Publishing needs every unit complete and freezes the lines (figures included).
+missing (a part whose maximum is 0 is not assessed and counts 0). A unit's total is the sum of its parts;
+it is complete when no part is missing, and graded by `total / max_total`: ≥ 90% excellent (优秀),
+≥ 80% good (良好), ≥ 60% pass (合格), below fail (不合格). Complete units are ranked by total, highest first
+(equal totals share a rank: 1, 2, 2, 4); incomplete units come after, unranked. Publishing needs every unit
+complete and freezes the lines (figures included).
 
 **Yearly selections**: staff list scored candidates (suggestions or deputies), mark the chosen and publish.
 The usual share is about 10% of the year's suggestions and 6% of the deputies: when staff give the

@@ -81,6 +81,7 @@ async def test_an_unsatisfied_rating_reaches_supervision_and_reopens_the_case(se
                     field="城乡建设",
                     lead_deputy=DeputyRef(id="d1", name="屠永芳"),
                     lead_unit=UnitRef(unit_id="urban", name="市城市管理局", role="lead"),
+                    co_units=[],
                     deadlines=Deadlines(
                         reply_due_on=due,
                         reply_due_at=end_of_local_day(due),

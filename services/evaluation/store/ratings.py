@@ -107,9 +107,7 @@ class RatingStore:
         """Make final the rounds whose window closed by `now`; how many changed."""
         changed = 0
         while True:
-            docs = (
-                await self.collection.find({"next_due_at": {"$lte": now}}, {**_LEAN, "trace": 1}).limit(200).to_list()
-            )
+            docs = await self.collection.find({"next_due_at": {"$lte": now}}, _LEAN).limit(200).to_list()
             if not docs:
                 return changed
             policies = await self._policies({d["congress_id"] for d in docs})

@@ -135,7 +135,7 @@ def test_reminders_fire_once_each_at_the_configured_points() -> None:
 
 
 def test_a_sweep_that_comes_late_sends_each_missed_reminder_once() -> None:
-    case, seen = walk(assigned(), at(2026, 10, 2, 12))
+    _, seen = walk(assigned(), at(2026, 10, 2, 12))
     assert [e.days_left for e in seen if isinstance(e, CaseUrged)] == [15, 8, 8]
     assert [e.light for e in seen if isinstance(e, LightChanged)] == ["yellow"]
 
