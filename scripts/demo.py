@@ -105,6 +105,7 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         print(f"               李明's inbox:   {notes[0]['body']}")
         units = await assign(http, urls["assignment"], auth, staff, created["id"])
         await handle(http, urls["supervision"], auth, staff, created["id"], units)
+        await rate(http, urls, [("屠永芳", deputy), ("李明", cosigner)], staff, created["id"])
         print(f"\ncase number {registered['number']}   trace id {trace_id}")
     if spans_file:
         spans: list[dict[str, Any]] = []
@@ -229,6 +230,49 @@ async def handle(
         f"10. supervision {lead['name']} signed, met the deputy, replied (category B, one dated commitment); "
         f"staff checked it (三对照): status {done['status']}, second reply due {done['second_reply_due_on']}; "
         "supervision.case.replied.v1 published"
+    )
+
+
+async def rate(
+    http: httpx.AsyncClient,
+    urls: dict[str, str],
+    deputies: list[tuple[str, dict[str, str]]],
+    staff: dict[str, str],
+    case_id: str,
+) -> None:
+    """评: the deputies rate the reply; once both have, the result is final and supervision closes the case."""
+    lead = deputies[0][1]
+
+    async def asked() -> list[dict[str, Any]]:
+        r = await http.get(f"{urls['evaluation']}/ratings/pending", headers=lead)
+        return [p for p in r.json()["data"] if p["case_id"] == case_id]
+
+    pending = await wait_for(asked)
+    closes = datetime.fromisoformat(pending[0]["window_closes_at"].replace("Z", "+00:00"))
+    last_day = (closes.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    result = None
+    for _, headers in deputies:
+        r = await http.put(
+            f"{urls['evaluation']}/cases/{case_id}/ratings/1",
+            headers=headers,
+            json={"rating": "basically_satisfied", "comment": "已纳入计划，希望按期开工。"},
+        )
+        r.raise_for_status()
+        result = r.json()["result"]
+    names = "、".join(name for name, _ in deputies)
+    print(
+        f"11. evaluation {names} asked to rate the reply by the end of {last_day}; both rated 基本满意: "
+        f"result {result} (the lead deputy's); evaluation.case.rated.v1 published"
+    )
+
+    async def closed() -> dict[str, Any] | None:
+        c = (await http.get(f"{urls['supervision']}/cases/{case_id}", headers=staff)).json()
+        return c if c["status"] == "closed" else None
+
+    c = await wait_for(closed)
+    print(
+        f"12. supervision case closed (办结: {c['close_reason']}); its B commitment stays on the look-back list "
+        f"(回头看) until {c['commitments'][0]['due_on']}"
     )
 
 
