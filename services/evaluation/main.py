@@ -14,7 +14,7 @@ from services.evaluation.store import RATERS, RaterStore
 from services.evaluation.store.ballots import BALLOTS, BallotStore
 from services.evaluation.store.policies import PolicyStore
 from services.evaluation.store.ratings import RATINGS, RatingStore
-from services.evaluation.store.selections import SELECTIONS, SelectionStore
+from services.evaluation.store.selections import ASSESSMENTS, SELECTIONS, SelectionStore
 from shared.runtime import ServiceRuntime, make_app
 from shared.sweep import DueSweeper
 from shared.tracing import configure_tracing
@@ -29,7 +29,7 @@ def create_app(settings: EvaluationSettings | None = None, *, clock: Callable[[]
     settings = settings or EvaluationSettings()
     clock = clock or _utc_now
     configure_tracing(settings.service_name)
-    runtime = ServiceRuntime(settings, outbox_collections=[RATINGS, BALLOTS, SELECTIONS])
+    runtime = ServiceRuntime(settings, outbox_collections=[RATINGS, BALLOTS, SELECTIONS, ASSESSMENTS])
     rater_store = RaterStore(runtime.db)
     policies = PolicyStore(runtime.db)
     rating_store = RatingStore(runtime.db, runtime.events, runtime.relay, policies)

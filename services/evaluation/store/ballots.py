@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bson import Binary
-from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, DeleteMany, UpdateOne
 
 from services.evaluation.ballots import (
     Ballot,
@@ -230,11 +230,11 @@ class BallotStore:
             update["$addToSet"] = {"pending": {"$each": items}}
         else:
             first["pending"] = []
-        key = turnout_key(ballot.id, voter.id)
+        query: Doc = {"_id": turnout_key(ballot.id, voter.id), "final": {"$ne": True}}
         try:
-            await self.turnout.update_one({"_id": key}, update, upsert=True)
-        except DuplicateKeyError:  # two first requests at once: the other one inserted it
-            await self.turnout.update_one({"_id": key}, update)
+            await self.turnout.update_one(query, update, upsert=True)
+        except DuplicateKeyError:  # two first requests at once (the other one inserted it), or a final entry
+            await self.turnout.update_one(query, update)
 
     async def _cast(self, ballot: Ballot, key: str, vote: Vote, voter: Voter) -> tuple[Cast, list[str]]:
         """Write the vote: `cast`, or `repeated` (with the items already voted on), or `sealed` (closing)."""
@@ -270,17 +270,27 @@ class BallotStore:
             update["$addToSet"] = {"items": {"$each": items}}
         if drop:
             update["$pull"] = {"pending": {"$in": drop}}
-        await self.turnout.update_one({"_id": tkey}, update)
+        await self.turnout.update_one({"_id": tkey, "final": {"$ne": True}}, update)
 
     async def _withdraw(self, ballot: Ballot, key: str, vote: Vote) -> bool:
         """Take back a vote a close overtook, unless it was sealed (then it counts); whether it was taken back."""
         if ballot.kind == "key_selection":
             return (await self.votes.delete_one({"_id": key, "sealed": False})).deleted_count == 1
         items = list(vote.item_ids)
+        # one atomic write either way: a seal must never fall between taking the marks out and removing the
+        # document (it would seal an empty vote)
+        only_these: Doc = {
+            "_id": key,
+            "sealed": False,
+            "marks": {"$size": len(items)},
+            "marks.item_id": {"$all": items},
+        }
+        if (await self.votes.delete_one(only_these)).deleted_count == 1:
+            return True
         pulled = await self.votes.update_one(
-            {"_id": key, "sealed": False}, {"$pull": {"marks": {"item_id": {"$in": items}}}}
+            {"_id": key, "sealed": False, "marks.item_id": {"$all": items}},
+            {"$pull": {"marks": {"item_id": {"$in": items}}}},
         )
-        await self.votes.delete_one({"_id": key, "sealed": False, "marks": {"$size": 0}})
         return pulled.modified_count == 1
 
     async def _state(self, ballot_id: str) -> str:
@@ -288,14 +298,18 @@ class BallotStore:
         return str((doc or {}).get("state", ""))
 
     async def _reconcile_one(self, ballot: Ballot, salt: bytes, voter_id: str) -> None:
-        """A voter's turnout after a close began: voted on what their sealed vote holds, else nothing."""
+        """A voter's turnout after a close began: voted on what their sealed vote holds, else nothing.
+
+        Never over the close's own reconciliation (`final`), which is done from the sealed votes and the
+        voter list and is what counts; this only tidies what the voter's request wrote around it.
+        """
         vote = await self.votes.find_one({"_id": vote_key(ballot.id, salt, voter_id), "sealed": True})
-        tkey = turnout_key(ballot.id, voter_id)
+        query: Doc = {"_id": turnout_key(ballot.id, voter_id), "final": {"$ne": True}}
         if vote is None:
-            await self.turnout.delete_one({"_id": tkey})
+            await self.turnout.delete_one(query)
             return
         items = [m["item_id"] for m in vote.get("marks", [])]
-        await self.turnout.update_one({"_id": tkey}, {"$set": {"state": "voted", "items": items, "pending": []}})
+        await self.turnout.update_one(query, {"$set": {"state": "voted", "items": items, "pending": []}})
 
     # --- closing ---------------------------------------------------------------------------------------------
 
@@ -340,19 +354,7 @@ class BallotStore:
         salt = bytes(doc.get("salt") or b"")
         await self.votes.update_many({"ballot_id": ballot_id, "sealed": False}, {"$set": {"sealed": True}})
         sealed = await self.votes.find({"ballot_id": ballot_id, "sealed": True}).to_list()
-        by_key = {d["_id"]: d for d in sealed}
-        ops: list[Any] = []
-        voted = 0
-        async for t in self.turnout.find({"ballot_id": ballot_id}, {"voter_id": 1}):
-            vote = by_key.get(vote_key(ballot_id, salt, t["voter_id"])) if salt else None
-            if vote is None:
-                ops.append(DeleteOne({"_id": t["_id"]}))
-            else:
-                voted += 1
-                items = [m["item_id"] for m in vote.get("marks", [])]
-                ops.append(UpdateOne({"_id": t["_id"]}, {"$set": {"state": "voted", "items": items, "pending": []}}))
-        if ops:
-            await self.turnout.bulk_write(ops, ordered=False)
+        voted = await self._reconcile(before, salt, {d["_id"]: d for d in sealed})
         if voted != len(sealed):
             log.warning("ballot %s: %d sealed votes, %d voters in the turnout", ballot_id, len(sealed), voted)
         below = await self._below_last_year(before) if before.kind == "democratic_evaluation" else {}
@@ -369,6 +371,31 @@ class BallotStore:
         if closed.decisions:
             await self._record_outcomes(closed)
         return closed
+
+    async def _reconcile(self, ballot: Ballot, salt: bytes, sealed: dict[str, Doc]) -> int:
+        """The turnout as the close counts it, from the voter list and the sealed votes through the salt: a
+        voter with a sealed vote is `voted` (on its items), `final`; every other entry goes. How many voted."""
+        ops: list[Any] = []
+        voted: list[str] = []
+        for voter in ballot.voters:
+            vote = sealed.get(vote_key(ballot.id, salt, voter.id)) if salt else None
+            if vote is None:
+                continue
+            voted.append(voter.id)
+            entry = {
+                "ballot_id": ballot.id,
+                "congress_id": ballot.congress_id,
+                "voter_id": voter.id,
+                "voter_name": voter.name,
+                "state": "voted",
+                "items": [m["item_id"] for m in vote.get("marks", [])],
+                "pending": [],
+                "final": True,
+            }
+            ops.append(UpdateOne({"_id": turnout_key(ballot.id, voter.id)}, {"$set": entry}, upsert=True))
+        ops.append(DeleteMany({"ballot_id": ballot.id, "voter_id": {"$nin": voted}}))
+        await self.turnout.bulk_write(ops, ordered=True)
+        return len(voted)
 
     async def _below_last_year(self, ballot: Ballot) -> dict[str, bool]:
         """Each item's last recorded outcome of the year before in the congress: was it below the threshold?"""

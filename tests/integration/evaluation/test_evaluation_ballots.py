@@ -419,30 +419,50 @@ async def test_a_ballot_past_its_closing_time_shows_its_results_on_the_first_rea
     assert len(await events(suite, congress, CLOSED, 1)) == 1
 
 
-async def test_votes_racing_the_close_are_counted_exactly_when_accepted(suite: Suite) -> None:
+@pytest.mark.parametrize("kind", ["key_selection", "democratic_evaluation", "second_item"])
+async def test_votes_racing_the_close_are_counted_exactly_when_accepted(suite: Suite, kind: str) -> None:
     suite.clock.set(NOW)
     congress = suite.new_congress()
-    ballot = await opened(suite, congress, voters=people(60))
+    n = 60
+    if kind == "key_selection":
+        items = [{"id": "s-1"}, {"id": "s-2"}]
+        ballot = await opened(suite, congress, kind=kind, items=items, voters=people(n), max_picks=1)
+        body: dict[str, Any] = {"picks": ["s-1"]}
+    else:
+        ballot = await opened(suite, congress, items=[{"id": "u-1"}, {"id": "u-2"}], voters=people(n))
+        body = {"marks": [mark("u-1", "satisfied")]}
     bid = ballot["id"]
+    if kind == "second_item":  # everyone voted on u-1 already; u-2 races the close (a partial withdrawal)
+        await cast_marks(suite, congress, bid, "u-1", [("unsatisfied", False)] * n)
+        body = {"marks": [mark("u-2", "satisfied")]}
 
     async def late_close() -> Any:
         await asyncio.sleep(0.05)
         return await suite.client.post(f"/ballots/{bid}/close", headers=suite.staff(congress))
 
-    votes = [vote(suite, congress, bid, f"ev-{k:03d}", {"marks": [mark("u-jianshe", "satisfied")]}) for k in range(60)]
+    votes = [vote(suite, congress, bid, f"ev-{k:03d}", body) for k in range(n)]
     *answers, closed = await asyncio.gather(*votes, late_close())
     assert closed.status_code == 200, closed.text
     accepted = [r for r in answers if r.status_code == 201]
     assert {code(r) for r in answers if r.status_code != 201} <= {"ballot.closed"}
     results = closed.json()
-    docs = await suite.db.ballot_votes.find({"ballot_id": bid}).to_list()
-    print("DEBUG", len(accepted), results["turnout"], results["tally"], len(docs), [len(d["marks"]) for d in docs])
-    print("DEBUG codes", Counter(code(r) for r in answers if r.status_code != 201), [r.json().get("error", {}).get("message") for r in answers if r.status_code != 201][:60])
-    assert results["turnout"] == len(accepted) == results["tally"][0]["satisfied"]
+    counted = {t["item_id"]: (t["votes"], t["satisfied"], t["unsatisfied"]) for t in results["tally"]}
     turnout = (await suite.client.get(f"/ballots/{bid}/turnout", headers=suite.staff(congress))).json()
-    assert turnout["voted"] == len(accepted)
-    assert await suite.db.ballot_votes.count_documents({"ballot_id": bid, "sealed": True}) == len(accepted)
+    if kind == "key_selection":
+        assert counted["s-1"][0] == results["turnout"] == turnout["voted"] == len(accepted)
+    elif kind == "democratic_evaluation":
+        assert counted["u-1"] == (len(accepted), len(accepted), 0) and counted["u-2"] == (0, 0, 0)
+        assert results["turnout"] == turnout["voted"] == len(accepted)
+    else:
+        assert counted["u-1"] == (n, 0, n) and counted["u-2"] == (len(accepted), len(accepted), 0)
+        assert results["turnout"] == turnout["voted"] == n
+        accepted_voters = {r.request.headers["authorization"] for r in accepted}
+        assert len(accepted_voters) == len(accepted)
+        assert sorted(len(w["items"]) for w in turnout["who_voted"]) == sorted(
+            [2] * len(accepted) + [1] * (n - len(accepted))
+        )
     assert await suite.db.ballot_votes.count_documents({"ballot_id": bid, "sealed": False}) == 0
+    assert await suite.db.ballot_votes.count_documents({"ballot_id": bid}) == results["turnout"]
 
 
 async def test_a_close_left_unfinished_is_finished_by_the_sweep(suite: Suite) -> None:
