@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from services.notify.rules import unit_recipient
 from services.notify.store import InboxStore
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Principal, Role
 
 router = APIRouter(tags=["inbox"])
 
@@ -20,6 +21,14 @@ def _store(request: Request) -> InboxStore:
 
 
 StoreDep = Annotated[InboxStore, Depends(_store)]
+
+
+def recipients(me: Principal) -> list[str]:
+    """Whose notifications the caller reads: their own, and a unit handler's unit's (`unit:<unit id>`)."""
+    mine = [me.subject]
+    if me.unit_id and Role.UNIT_HANDLER in me.roles:
+        mine.append(unit_recipient(me.unit_id))
+    return mine
 
 
 class NotificationPublic(BaseModel):
@@ -62,19 +71,19 @@ async def my_inbox(
     skip: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationsPublic:
-    """The caller's own inbox, newest first; nobody reads another's."""
-    docs, total = await store.page(me.congress_id, me.subject, unread_only=unread_only, skip=skip, limit=limit)
-    unread = await store.unread_count(me.congress_id, me.subject)
+    """The caller's own inbox (with their unit's, for a unit handler), newest first; nobody reads another's."""
+    docs, total = await store.page(me.congress_id, recipients(me), unread_only=unread_only, skip=skip, limit=limit)
+    unread = await store.unread_count(me.congress_id, recipients(me))
     return NotificationsPublic(data=[NotificationPublic.of(d) for d in docs], count=total, unread=unread)
 
 
 @router.get("/inbox/unread-count", summary="How many of my notifications are unread")
 async def my_unread_count(me: CurrentPrincipal, store: StoreDep) -> UnreadCount:
     """The caller's unread count."""
-    return UnreadCount(unread=await store.unread_count(me.congress_id, me.subject))
+    return UnreadCount(unread=await store.unread_count(me.congress_id, recipients(me)))
 
 
 @router.post("/inbox/{notification_id}/read", summary="Mark one of my notifications read")
 async def mark_read(notification_id: str, me: CurrentPrincipal, store: StoreDep) -> NotificationPublic:
     """Mark read; another person's notification is not found."""
-    return NotificationPublic.of(await store.mark_read(me.congress_id, me.subject, notification_id))
+    return NotificationPublic.of(await store.mark_read(me.congress_id, recipients(me), notification_id))

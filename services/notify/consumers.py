@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
-from services.notify import domain
+from services.notify import domain, rules
+from services.notify.domain import Notification
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from shared.bus import EventHandlers
 from shared.contracts import Envelope
+from shared.contracts.assignment import CaseAssigned, CasePreAssigned, CaseReassigned
+from shared.contracts.envelope import EventData
+from shared.contracts.evaluation import RatingRequested
 from shared.contracts.intake import SuggestionCoSigningRequested, SuggestionRegistered, SuggestionReturned
+from shared.contracts.supervision import CaseReplied, CaseUrged, LightChanged, RehandlingStarted
+
+D = TypeVar("D", bound=EventData)
+
+
+class Rule(Protocol[D]):  # type: ignore[misc]
+    """A rule of services.notify.rules: who is told what about one event."""
+
+    def __call__(self, event: D, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]: ...
 
 
 def build_handlers(store: InboxStore, settings: NotifySettings) -> EventHandlers:
@@ -37,6 +52,22 @@ def build_handlers(store: InboxStore, settings: NotifySettings) -> EventHandlers
         ):
             await store.deliver(n)
 
+    def inbox(rule: Rule[D]) -> Callable[[Envelope[D]], Awaitable[None]]:
+        async def handle(event: Envelope[D]) -> None:
+            for n in rule(event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)):
+                await store.deliver(n)
+
+        handle.__doc__ = rule.__doc__
+        return handle
+
+    handlers.add(CasePreAssigned, inbox(rules.on_pre_assigned))
+    handlers.add(CaseAssigned, inbox(rules.on_assigned))
+    handlers.add(CaseReassigned, inbox(rules.on_reassigned))
+    handlers.add(CaseUrged, inbox(rules.on_urged))
+    handlers.add(LightChanged, inbox(rules.on_light_changed))
+    handlers.add(CaseReplied, inbox(rules.on_replied))
+    handlers.add(RehandlingStarted, inbox(rules.on_rehandling))
+    handlers.add(RatingRequested, inbox(rules.on_rating_requested))
     handlers.add(SuggestionRegistered, on_suggestion_registered)
     handlers.add(SuggestionReturned, on_suggestion_returned)
     handlers.add(SuggestionCoSigningRequested, on_co_signing_requested)

@@ -33,25 +33,25 @@ class InboxStore:
         return await insert_once(self.collection, doc)
 
     async def page(
-        self, congress_id: str, recipient_id: str, *, unread_only: bool, skip: int, limit: int
+        self, congress_id: str, recipients: list[str], *, unread_only: bool, skip: int, limit: int
     ) -> tuple[list[Doc], int]:
-        """A page of a person's notifications, newest first, and the total."""
-        query: Doc = {"congress_id": congress_id, "recipient_id": recipient_id}
+        """A page of a person's notifications (their own and their unit's), newest first, and the total."""
+        query: Doc = {"congress_id": congress_id, "recipient_id": {"$in": recipients}}
         if unread_only:
             query["read_at"] = None
         total = await self.collection.count_documents(query)
         docs = await self.collection.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit).to_list()
         return docs, total
 
-    async def unread_count(self, congress_id: str, recipient_id: str) -> int:
-        """How many notifications the person has not read."""
+    async def unread_count(self, congress_id: str, recipients: list[str]) -> int:
+        """How many notifications the person has not read (their own and their unit's)."""
         return await self.collection.count_documents(
-            {"congress_id": congress_id, "recipient_id": recipient_id, "read_at": None}
+            {"congress_id": congress_id, "recipient_id": {"$in": recipients}, "read_at": None}
         )
 
-    async def mark_read(self, congress_id: str, recipient_id: str, notification_id: str) -> Doc:
-        """Mark one of the person's notifications read (again is harmless)."""
-        query = {"_id": notification_id, "congress_id": congress_id, "recipient_id": recipient_id}
+    async def mark_read(self, congress_id: str, recipients: list[str], notification_id: str) -> Doc:
+        """Mark one of the person's notifications read (again is harmless); a unit's is read for the whole unit."""
+        query = {"_id": notification_id, "congress_id": congress_id, "recipient_id": {"$in": recipients}}
         await self.collection.update_one({**query, "read_at": None}, {"$set": {"read_at": datetime.now(UTC)}})
         doc = await self.collection.find_one(query)
         if doc is None:
