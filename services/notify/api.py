@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.notify.directory import Directory, Preferences
 from services.notify.rules import unit_recipient
 from services.notify.store import InboxStore
 from shared.auth import CurrentPrincipal, Principal, Role
@@ -87,3 +88,39 @@ async def my_unread_count(me: CurrentPrincipal, store: StoreDep) -> UnreadCount:
 async def mark_read(notification_id: str, me: CurrentPrincipal, store: StoreDep) -> NotificationPublic:
     """Mark read; another person's notification is not found."""
     return NotificationPublic.of(await store.mark_read(me.congress_id, recipients(me), notification_id))
+
+
+class PreferencesBody(BaseModel):
+    """A person's channels: e-mail and SMS on or off, and event types muted on them (the inbox gets everything)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: bool = True
+    sms: bool = True
+    muted: list[Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$")]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+def _directory(request: Request) -> Directory:
+    directory: Directory = request.app.state.directory
+    return directory
+
+
+DirectoryDep = Annotated[Directory, Depends(_directory)]
+
+
+@router.get("/preferences", summary="My channels")
+async def my_preferences(me: CurrentPrincipal, directory: DirectoryDep) -> PreferencesBody:
+    """Whether the caller gets e-mail and SMS, and which event types they muted there."""
+    p = await directory.preferences_of(me.congress_id, me.subject)
+    return PreferencesBody(email=p.email, sms=p.sms, muted=list(p.muted))
+
+
+@router.put("/preferences", summary="Set my channels")
+async def set_preferences(body: PreferencesBody, me: CurrentPrincipal, directory: DirectoryDep) -> PreferencesBody:
+    """The caller's own choices; nobody sets another's."""
+    await directory.set_preferences(
+        me.congress_id, me.subject, Preferences(email=body.email, sms=body.sms, muted=tuple(sorted(set(body.muted))))
+    )
+    return body

@@ -7,15 +7,21 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from services.notify import domain, rules
+from services.notify.directory import Directory
 from services.notify.domain import Notification
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from shared.bus import EventHandlers
 from shared.contracts import Envelope
-from shared.contracts.assignment import CaseAssigned, CasePreAssigned, CaseReassigned
+from shared.contracts.assignment import CaseAssigned, CasePreAssigned, CaseReassigned, UnitUpdated
 from shared.contracts.envelope import EventData
 from shared.contracts.evaluation import RatingRequested
-from shared.contracts.intake import SuggestionCoSigningRequested, SuggestionRegistered, SuggestionReturned
+from shared.contracts.intake import (
+    DeputyUpdated,
+    SuggestionCoSigningRequested,
+    SuggestionRegistered,
+    SuggestionReturned,
+)
 from shared.contracts.supervision import CaseReplied, CaseUrged, LightChanged, RehandlingStarted
 
 D = TypeVar("D", bound=EventData)
@@ -27,7 +33,7 @@ class Rule(Protocol[D]):  # type: ignore[misc]
     def __call__(self, event: D, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]: ...
 
 
-def build_handlers(store: InboxStore, settings: NotifySettings) -> EventHandlers:
+def build_handlers(store: InboxStore, settings: NotifySettings, directory: Directory) -> EventHandlers:
     """Notify's event handlers."""
     handlers = EventHandlers()
 
@@ -68,6 +74,8 @@ def build_handlers(store: InboxStore, settings: NotifySettings) -> EventHandlers
     handlers.add(CaseReplied, inbox(rules.on_replied))
     handlers.add(RehandlingStarted, inbox(rules.on_rehandling))
     handlers.add(RatingRequested, inbox(rules.on_rating_requested))
+    handlers.add(DeputyUpdated, directory.on_deputy_updated)
+    handlers.add(UnitUpdated, directory.on_unit_updated)
     handlers.add(SuggestionRegistered, on_suggestion_registered)
     handlers.add(SuggestionReturned, on_suggestion_returned)
     handlers.add(SuggestionCoSigningRequested, on_co_signing_requested)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.notify.api import router
 from services.notify.consumers import build_handlers
+from services.notify.directory import Directory
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from shared.runtime import ServiceRuntime, make_app
@@ -18,12 +19,18 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     configure_tracing(settings.service_name)
     runtime = ServiceRuntime(settings, outbox_collections=[])
     store = InboxStore(runtime.db)
-    runtime.consume(build_handlers(store, settings))
+    directory = Directory(runtime.db)
+    runtime.consume(build_handlers(store, settings, directory))
+
+    async def prepare_store() -> None:
+        await store.ensure_indexes()
+        await directory.ensure_indexes()
+
     return make_app(
         title="Notify",
         description="Each person's inbox; e-mail, SMS and webhooks for integrators.",
         runtime=runtime,
         routers=[router],
-        prepare_store=store.ensure_indexes,
-        state={"store": store},
+        prepare_store=prepare_store,
+        state={"store": store, "directory": directory},
     )
