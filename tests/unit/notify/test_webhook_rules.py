@@ -96,7 +96,9 @@ def test_refused_urls(url: str) -> None:
 
 
 def test_event_types_are_kept_once_in_order() -> None:
-    assert w.check_event_types(["supervision.case.*", " #", "supervision.case.*", "intake.suggestion.registered.v1"]) == [
+    assert w.check_event_types(
+        ["supervision.case.*", " #", "supervision.case.*", "intake.suggestion.registered.v1"]
+    ) == [
         "supervision.case.*",
         "#",
         "intake.suggestion.registered.v1",
