@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from services.notify import domain, rules
 from services.notify.directory import Directory
 from services.notify.domain import Notification
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
+from services.notify.webhook_store import WebhookStore
 from shared.bus import EventHandlers
-from shared.contracts import Envelope
+from shared.contracts import Envelope, registry
 from shared.contracts.assignment import CaseAssigned, CasePreAssigned, CaseReassigned, UnitUpdated
 from shared.contracts.envelope import EventData
 from shared.contracts.evaluation import RatingRequested
@@ -33,8 +34,11 @@ class Rule(Protocol[D]):  # type: ignore[misc]
     def __call__(self, event: D, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]: ...
 
 
-def build_handlers(store: InboxStore, settings: NotifySettings, directory: Directory) -> EventHandlers:
-    """Notify's event handlers."""
+def build_handlers(
+    store: InboxStore, settings: NotifySettings, directory: Directory, webhooks: WebhookStore | None = None
+) -> EventHandlers:
+    """Notify's event handlers: the inbox rules and the directory, and — for every event type of the suite —
+    the fan-out to integrators' webhook subscriptions."""
     handlers = EventHandlers()
 
     async def on_suggestion_registered(event: Envelope[SuggestionRegistered]) -> None:
@@ -79,4 +83,21 @@ def build_handlers(store: InboxStore, settings: NotifySettings, directory: Direc
     handlers.add(SuggestionRegistered, on_suggestion_registered)
     handlers.add(SuggestionReturned, on_suggestion_returned)
     handlers.add(SuggestionCoSigningRequested, on_co_signing_requested)
-    return handlers
+    if webhooks is None:
+        return handlers
+    return _with_webhooks(handlers, webhooks)
+
+
+def _with_webhooks(specific: EventHandlers, webhooks: WebhookStore) -> EventHandlers:
+    """Every contract of the suite bound: its own handler (if any), then the webhook fan-out."""
+    out = EventHandlers()
+    for contract in registry.all():
+        own = specific.get(contract.event_type)
+
+        async def handle(event: Envelope[Any], own: Any = own) -> None:
+            if own is not None:
+                await own(event)
+            await webhooks.fan_out(event.model_dump(mode="json"))
+
+        out.add(contract, handle)
+    return out

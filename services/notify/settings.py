@@ -1,5 +1,6 @@
 """Notify's settings (env prefix NOTIFY_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -15,3 +16,8 @@ class NotifySettings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1:8005"
     # Where people open a case; the link in a notification is <portal_url>/suggestions/<id>.
     portal_url: str = "http://127.0.0.1:8001"
+
+    # The webhook deliveries' sweep wakes at the next due attempt, and at least this often.
+    sweep_seconds: float = Field(default=30.0, gt=0)
+    # Allow webhook subscriptions to plain-http endpoints on localhost (development); https only when false.
+    webhook_allow_local_http: bool = True

@@ -22,7 +22,7 @@ from opentelemetry import trace
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from services.notify import webhooks as rules
-from services.notify.store import INBOX
+from services.notify.store import InboxStore
 from services.notify.webhooks import DeliveryStatus, DisabledReason, SubscriptionStatus
 from shared.contracts.envelope import CONTENT_TYPE
 from shared.errors import Conflict, NotFound
@@ -79,11 +79,12 @@ class WebhookStore:
         concurrency: int = rules.CONCURRENCY,
         timeout_seconds: float = rules.REQUEST_TIMEOUT_SECONDS,
         link_base: str = "",
+        allow_local_http: bool = True,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.webhooks = db[WEBHOOKS]
         self.deliveries = db[WEBHOOK_DELIVERIES]
-        self.inbox = db[INBOX]
+        self.inbox = InboxStore(db)  # the owner is told there when a subscription is disabled
         self._owns_http = http is None
         self.http = http if http is not None else httpx.AsyncClient(follow_redirects=False)
         self.clock = clock  # when fan_out makes a delivery due
@@ -92,6 +93,7 @@ class WebhookStore:
         self.concurrency = concurrency
         self.timeout_seconds = timeout_seconds
         self.link_base = link_base.rstrip("/")
+        self.allow_local_http = allow_local_http  # plain http to localhost / 127.0.0.1 / [::1]
         self.wall_clock = wall_clock  # the X-Congress-Timestamp: real time, which receivers check
         # Called when deliveries became due (set it to the sweeper's `wake`).
         self.on_due: Callable[[], None] = lambda: None
@@ -129,7 +131,7 @@ class WebhookStore:
         now: datetime,
     ) -> tuple[Doc, str]:
         """A new active subscription and its secret (the only time the secret is returned)."""
-        url = rules.check_url(url)
+        url = rules.check_url(url, allow_local_http=self.allow_local_http)
         types = rules.check_event_types(event_types)
         owned = await self.webhooks.count_documents({"congress_id": congress_id, "owner": owner})
         if owned >= rules.MAX_SUBSCRIPTIONS_PER_OWNER:
@@ -446,12 +448,17 @@ class WebhookStore:
                             excerpt += chunk
                             if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
                                 break
+            # What went wrong after the status line came back (reading the excerpt) does not change the answer.
             except (TimeoutError, httpx.TimeoutException):
-                status_code = None
-                error = f"timeout after {self.timeout_seconds:g} s"
+                if status_code is None:
+                    error = f"timeout after {self.timeout_seconds:g} s"
             except httpx.HTTPError as exc:
-                status_code = None
-                error = f"{type(exc).__name__}: {exc}"[:300] if str(exc) else type(exc).__name__
+                if status_code is None:
+                    error = f"{type(exc).__name__}: {exc}"[:300] if str(exc) else type(exc).__name__
+            except Exception as exc:  # e.g. a URL httpx will not send to; logged, and a failed attempt
+                log.exception("webhook delivery %s could not be sent", doc["_id"])
+                if status_code is None:
+                    error = f"{type(exc).__name__}: {exc}"[:300]
             duration_ms = int((time.monotonic() - started) * 1000)
             ok = rules.is_success(status_code)
             if status_code is not None:
@@ -486,7 +493,8 @@ class WebhookStore:
                 },
             )
             await self.webhooks.update_one(
-                {"_id": sub["_id"], "consecutive_failures": {"$gt": 0}}, {"$set": {"consecutive_failures": 0}}
+                {"_id": sub["_id"], "status": SubscriptionStatus.ACTIVE.value, "consecutive_failures": {"$gt": 0}},
+                {"$set": {"consecutive_failures": 0}},
             )
             log.info("webhook delivery %s delivered (%s)", doc["_id"], result.status_code)
             return
@@ -559,10 +567,7 @@ class WebhookStore:
             link=f"{self.link_base}/webhooks/{sub['_id']}",
             now=sub.get("disabled_at") or _ms(self.clock()),
         )
-        doc = asdict(notice)
-        doc["_id"] = doc.pop("id")
-        doc["read_at"] = None
-        await insert_once(self.inbox, doc)
+        await self.inbox.deliver(notice)
         await self.webhooks.update_one({"_id": sub["_id"]}, {"$unset": {"notice_pending": ""}})
 
     async def _pause(self, subscription_id: str) -> None:

@@ -82,11 +82,12 @@ class DisabledReason(StrEnum):
 # --- subscriptions -------------------------------------------------------------------------------
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, *, allow_local_http: bool = True) -> str:
     """The URL a subscription posts to: https anywhere, or plain http to this machine only.
 
     Refused (`webhook.url_invalid`): another scheme, no host, user and password in the URL, a
-    fragment, plain http to any host but localhost / 127.0.0.1 / [::1], more than 2000 characters.
+    fragment, plain http to any host but localhost / 127.0.0.1 / [::1] (or to any host at all when
+    `allow_local_http` is off), more than 2000 characters.
     """
     url = url.strip()
 
@@ -114,6 +115,8 @@ def check_url(url: str) -> str:
         raise refuse("it must not have a fragment")
     if port == 0:
         raise refuse("port 0")
+    if scheme == "http" and not allow_local_http:
+        raise refuse("the scheme must be https")
     if scheme == "http" and not _is_local(host):
         raise refuse("plain http is accepted only to localhost, 127.0.0.1 or [::1]")
     return url

@@ -95,6 +95,13 @@ def test_refused_urls(url: str) -> None:
     assert caught.value.code == "webhook.url_invalid"
 
 
+def test_local_http_can_be_turned_off() -> None:
+    assert w.check_url("https://example.com/hook", allow_local_http=False) == "https://example.com/hook"
+    with pytest.raises(Invalid) as caught:
+        w.check_url("http://127.0.0.1:9000/hook", allow_local_http=False)
+    assert caught.value.code == "webhook.url_invalid"
+
+
 def test_event_types_are_kept_once_in_order() -> None:
     assert w.check_event_types(
         ["supervision.case.*", " #", "supervision.case.*", "intake.suggestion.registered.v1"]
