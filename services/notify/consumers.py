@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from services.notify import domain, rules
 from services.notify.directory import Directory
 from services.notify.domain import Notification
+from services.notify.fanout import FanOut
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from services.notify.webhook_store import WebhookStore
@@ -35,37 +36,52 @@ class Rule(Protocol[D]):  # type: ignore[misc]
 
 
 def build_handlers(
-    store: InboxStore, settings: NotifySettings, directory: Directory, webhooks: WebhookStore | None = None
+    store: InboxStore,
+    settings: NotifySettings,
+    directory: Directory,
+    webhooks: WebhookStore | None = None,
+    fanout: FanOut | None = None,
 ) -> EventHandlers:
     """Notify's event handlers: the inbox rules and the directory, and — for every event type of the suite —
     the fan-out to integrators' webhook subscriptions."""
     handlers = EventHandlers()
 
+    async def tell(notes: list[Notification], event: Envelope[Any]) -> None:
+        """Each notification into its inbox, then to the people behind it on their other channels."""
+        data = event.data.model_dump(mode="json")
+        for n in notes:
+            await store.deliver(n)
+            if fanout is not None:
+                await fanout.send(n, data, now=datetime.now(UTC))
+
     async def on_suggestion_registered(event: Envelope[SuggestionRegistered]) -> None:
         """The deputies behind a registered suggestion are told its number."""
-        for notification in domain.on_registered(
-            event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)
-        ):
-            await store.deliver(notification)
+        await tell(
+            domain.on_registered(event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)),
+            event,
+        )
 
     async def on_suggestion_returned(event: Envelope[SuggestionReturned]) -> None:
         """The lead deputy is told the suggestion came back, and why."""
-        for n in domain.on_returned(
-            event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)
-        ):
-            await store.deliver(n)
+        await tell(
+            domain.on_returned(event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)),
+            event,
+        )
 
     async def on_co_signing_requested(event: Envelope[SuggestionCoSigningRequested]) -> None:
         """Deputies asked to co-sign are told."""
-        for n in domain.on_co_signing_requested(
-            event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)
-        ):
-            await store.deliver(n)
+        await tell(
+            domain.on_co_signing_requested(
+                event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)
+            ),
+            event,
+        )
 
     def inbox(rule: Rule[D]) -> Callable[[Envelope[D]], Awaitable[None]]:
         async def handle(event: Envelope[D]) -> None:
-            for n in rule(event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)):
-                await store.deliver(n)
+            await tell(
+                rule(event.data, event_id=event.id, portal_url=settings.portal_url, now=datetime.now(UTC)), event
+            )
 
         handle.__doc__ = rule.__doc__
         return handle
