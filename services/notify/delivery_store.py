@@ -263,7 +263,7 @@ class DeliveryStore:
             if before["status"] == DeliveryStatus.SENDING.value:
                 # The previous claimant stopped before recording: its attempt may have gone out.
                 interrupted = Attempt(
-                    at=before.get("lease_until") or _ms(now),
+                    at=before.get("updated_at") or _ms(now),  # when it was claimed
                     outcome=Outcome.INTERRUPTED,
                     error="the sender stopped before recording the outcome; the message may have been sent",
                     duration_ms=0,

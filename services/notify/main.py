@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from services.notify import api_templates, api_webhooks
+from services.notify import api_deliveries, api_templates, api_webhooks
 from services.notify.api import router
+from services.notify.channels import AliyunSms, EmailSender, LogSms, SmsProvider, SmtpSettings
 from services.notify.consumers import build_handlers
+from services.notify.delivery_store import DeliveryStore
 from services.notify.directory import Directory
+from services.notify.fanout import FanOut
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from services.notify.template_store import TemplateStore
@@ -43,7 +46,44 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
         "notify-webhooks", webhooks.deliver_due, webhooks.next_due, clock, interval_seconds=settings.sweep_seconds
     )
     webhooks.on_due = webhook_sweep.wake
-    runtime.consume(build_handlers(store, settings, directory, webhooks))
+    email = (
+        EmailSender(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username or None,
+                password=settings.smtp_password.get_secret_value() or None,
+                starttls=settings.smtp_starttls,
+                use_tls=settings.smtp_tls,
+                from_address=settings.smtp_from,
+                timeout_seconds=settings.smtp_timeout_seconds,
+            )
+        )
+        if settings.smtp_host
+        else None
+    )
+    sms: SmsProvider = (
+        AliyunSms(
+            access_key_id=settings.aliyun_access_key_id,
+            access_key_secret=settings.aliyun_access_key_secret.get_secret_value(),
+            sign_name=settings.aliyun_sign_name,
+            template_code=settings.aliyun_template_code,
+            endpoint=settings.aliyun_endpoint,
+            region_id=settings.aliyun_region_id,
+        )
+        if settings.sms_provider == "aliyun"
+        else LogSms()
+    )
+    if isinstance(sms, AliyunSms):
+        runtime.add_background(_nothing, sms.aclose)
+    deliveries = DeliveryStore(runtime.db, email, sms, concurrency=settings.delivery_concurrency)
+    delivery_sweep = DueSweeper(
+        "notify-deliveries", deliveries.deliver_due, deliveries.next_due, clock, interval_seconds=settings.sweep_seconds
+    )
+    deliveries.on_due = delivery_sweep.wake
+    runtime.add_background(delivery_sweep.start, delivery_sweep.stop)
+    fanout = FanOut(directory, templates, deliveries)
+    runtime.consume(build_handlers(store, settings, directory, webhooks, fanout))
     runtime.add_background(webhook_sweep.start, webhook_sweep.stop)
     runtime.add_background(_nothing, webhooks.close)
 
@@ -51,12 +91,13 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
         await store.ensure_indexes()
         await directory.ensure_indexes()
         await webhooks.ensure_indexes()
+        await deliveries.ensure_indexes()
 
     return make_app(
         title="Notify",
         description="Each person's inbox; e-mail, SMS and webhooks for integrators.",
         runtime=runtime,
-        routers=[router, api_templates.router, api_webhooks.router],
+        routers=[router, api_templates.router, api_webhooks.router, api_deliveries.router],
         prepare_store=prepare_store,
         state={
             "store": store,
@@ -64,6 +105,8 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
             "templates": templates,
             "webhooks": webhooks,
             "webhook_sweep": webhook_sweep,
+            "deliveries": deliveries,
+            "delivery_sweep": delivery_sweep,
             "clock": clock,
         },
     )

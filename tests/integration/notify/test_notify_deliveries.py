@@ -34,7 +34,7 @@ from pymongo import AsyncMongoClient
 
 from services.notify.api_deliveries import router
 from services.notify.channels import AliyunSms, EmailSender, Message, SmsProvider, SmtpSettings, message_id_for
-from services.notify.deliveries import LEASE, MAX_ATTEMPTS, Outcome
+from services.notify.deliveries import LEASE, MAX_ATTEMPTS, Attempt, DeliveryStatus, Outcome
 from services.notify.delivery_store import DELIVERIES, DeliveryStore
 from services.notify.settings import NotifySettings
 from shared.auth import Role
@@ -164,7 +164,8 @@ class Gateway:
         ok = verify(params, self.secret, method)
         self.verified.append(ok)
         if not ok:
-            return 400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched with our calculation.", "RequestId": request_id}  # fmt: skip
+            mismatch = "Specified signature is not matched with our calculation."
+            return 400, {"Code": "SignatureDoesNotMatch", "Message": mismatch, "RequestId": request_id}
         stamp = datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         if abs((datetime.now(UTC) - stamp).total_seconds()) > 900:
             return 400, {"Code": "InvalidTimeStamp.Expired", "Message": "expired", "RequestId": request_id}
@@ -191,7 +192,8 @@ class Gateway:
         params = dict(parse_qsl(body.decode() if scope["method"] == "POST" else query, keep_blank_values=True))
         status, answer = self.answer(scope["method"], params)
         self.requests.append(params)
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": json.dumps(answer, ensure_ascii=False).encode()})
 
     async def start(self) -> None:
@@ -514,16 +516,28 @@ async def test_sends_are_bounded_and_a_crashed_sender_resends_once_with_the_same
         await h.store._settle(  # what the late sender records when it finally comes back
             "evt-21:dep-1:email",
             late[1],
-            __import__("services.notify.deliveries", fromlist=["Attempt"]).Attempt(
-                at=h.clock(), outcome=Outcome.TEMPORARY, error="late", duration_ms=1
-            ),
-            __import__("services.notify.deliveries", fromlist=["DeliveryStatus"]).DeliveryStatus.PENDING,
+            Attempt(at=h.clock(), outcome=Outcome.TEMPORARY, error="late", duration_ms=1),
+            DeliveryStatus.PENDING,
             h.clock(),
             next_at=h.clock() + timedelta(seconds=30),
         )
         doc = await h.doc("evt-21:dep-1:email")
         assert doc["status"] == "sent" and "next_attempt_at" not in doc
         assert [a["outcome"] for a in doc["attempts"]] == ["interrupted", "sent", "temporary_failure"]
+
+
+async def test_a_sender_crashing_on_the_last_attempt_leaves_the_delivery_failed(
+    servers: Servers, namespace: str, mail: MailServer
+) -> None:
+    async with harness(servers, namespace, smtp(mail.port), max_attempts=1) as h:
+        await h.enqueue(mail_to("dep1@example.org"))
+        assert await h.store.claim("evt-1:dep-1:email", h.clock()) is not None  # and then the process dies
+        assert await h.sweep_next() == 1
+        doc = await h.doc("evt-1:dep-1:email")
+        assert doc["status"] == "failed" and doc["attempt_count"] == 1 and mail.received == []
+        assert doc["failure_reason"].startswith("gave up after 1 attempts; last error: the sender stopped")
+        assert [(a["outcome"], a["at"]) for a in doc["attempts"]] == [("interrupted", START)]
+        assert await h.store.next_due() is None
 
 
 async def test_a_channel_without_a_sender_fails_visibly(servers: Servers, namespace: str) -> None:
