@@ -200,6 +200,14 @@ def _run_intake(args: argparse.Namespace, servers: Servers, report: BenchReport)
     except Exception as exc:
         traceback.print_exc()
         report.errors["supervision"] = _brief(exc)
+    _progress("notify: notifications per second and the delay from an event to the inbox …")
+    try:
+        from bench import notify
+
+        report.notify = asyncio.run(notify.run(servers))
+    except Exception as exc:
+        traceback.print_exc()
+        report.errors["notify"] = _brief(exc)
     _progress("4/4 import 1,000 suggestions and check each …")
     try:
         report.intake = asyncio.run(intake.run(servers, 1000))
@@ -263,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.cleanup_problems.append(f"stopping servers: {exc!r}")
     report.elapsed_s = time.perf_counter() - began
     print(render(report))
-    if report.similarity or report.intake or report.routing or report.assignment or report.supervision:
+    if report.similarity or report.intake or report.routing or report.assignment or report.supervision or report.notify:
         print(render_intake(report))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")

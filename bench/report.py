@@ -33,6 +33,8 @@ class BenchReport:
     assignment: dict[str, Any] | None = None
     # supervision: a traffic-light sweep and the yearly figures over 100,000 cases
     supervision: dict[str, Any] | None = None
+    # notify: notifications per second to the inbox, and the event → inbox delay at a steady rate
+    notify: dict[str, Any] | None = None
     queues_left: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cleanup_problems: list[str] = field(default_factory=list)
@@ -65,6 +67,7 @@ class BenchReport:
             "routing": self.routing,
             "assignment": self.assignment,
             "supervision": self.supervision,
+            "notify": self.notify,
             "queues_left": self.queues_left,
             "parked": self.parked,
             "errors": self.errors,
@@ -151,6 +154,10 @@ def render_intake(report: BenchReport) -> str:
         from bench.supervision import render as render_supervision
 
         lines += render_supervision(report.supervision).splitlines()
+    if report.notify:
+        from bench.notify import render as render_notify
+
+        lines += render_notify(report.notify).splitlines()
     return "\n".join(lines)
 
 
