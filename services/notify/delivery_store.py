@@ -39,6 +39,9 @@ from services.notify.channels import (
     TemporaryFailure,
 )
 from services.notify.deliveries import Attempt, Channel, DeliveryStatus, Outcome
+from shared.bus import EventFactory, OutboxRelay
+from shared.bus.outbox import add_events
+from shared.contracts.notify import NotificationFailed, NotificationSent
 from shared.errors import Conflict, NotFound
 from shared.mongo import AsyncDatabase, Doc, PyMongoError, insert_once
 
@@ -80,6 +83,10 @@ class DeliveryStore:
         self.send_timeout_seconds = send_timeout_seconds
         # Called when a delivery became due (set it to the sweeper's `wake`).
         self.on_due: Callable[[], None] = lambda: None
+        # With both set, a delivery sent or failed for good announces it (notify.notification.sent/failed.v1)
+        # through the outbox of its document, in the same update.
+        self.events: EventFactory | None = None
+        self.relay: OutboxRelay | None = None
 
     async def ensure_indexes(self) -> None:
         """Create the indexes deliveries rely on."""
@@ -338,6 +345,19 @@ class DeliveryStore:
             log.warning("delivery %s: %s (%s)", message.delivery_id, outcome.value, error)
         return Attempt(at=_ms(now), outcome=outcome, error=error, duration_ms=duration_ms, provider_id=provider_id)
 
+    async def _announcement(
+        self, delivery_id: str, status: DeliveryStatus, at: datetime, *, reason: str | None
+    ) -> Doc | None:
+        """The outbox entry announcing a delivery sent or failed for good (None when not announcing)."""
+        if self.events is None or status not in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+            return None
+        doc = await self.collection.find_one(
+            {"_id": delivery_id}, {"congress_id": 1, "recipient_id": 1, "channel": 1, "attempt_count": 1}
+        )
+        if doc is None:
+            return None
+        return _announce(self.events, doc, status, at, reason)
+
     async def _settle(
         self,
         delivery_id: str,
@@ -369,13 +389,35 @@ class DeliveryStore:
         else:
             assert next_at is not None
             fields["next_attempt_at"] = _ms(next_at)
-        moved = await self.collection.update_one(
-            {"_id": delivery_id, "claim": token}, {"$set": fields, "$unset": unset, "$push": push}
-        )
+        update: Doc = {"$set": fields, "$unset": unset, "$push": push}
+        announced = await self._announcement(delivery_id, status, at, reason=fields.get("failure_reason"))
+        if announced is not None:
+            update = add_events(update, [announced])
+        moved = await self.collection.update_one({"_id": delivery_id, "claim": token}, update)
+        if announced is not None and moved.matched_count and self.relay is not None:
+            self.relay.wake()
         if moved.matched_count == 0:
             # Our lease ran out and another sweep took the delivery over: only log what we did.
             log.warning("delivery %s: the lease ran out during the attempt; recording the attempt only", delivery_id)
             await self.collection.update_one({"_id": delivery_id}, {"$push": push})
+
+
+def _announce(events: EventFactory, doc: Doc, status: DeliveryStatus, at: datetime, reason: str | None) -> Doc | None:
+    common = {
+        "congress_id": doc["congress_id"],
+        "delivery_id": doc["_id"],
+        "recipient_id": doc["recipient_id"],
+        "channel": doc["channel"],
+        "attempts": int(doc.get("attempt_count", 0)),
+    }
+    data: NotificationSent | NotificationFailed
+    if status is DeliveryStatus.SENT:
+        data = NotificationSent(**common, sent_at=at)
+    elif status is DeliveryStatus.FAILED:
+        data = NotificationFailed(**common, reason=reason or "failed", failed_at=at)
+    else:
+        return None
+    return events.entry(data, subject=f"delivery:{doc['_id']}", congress_id=doc["congress_id"])
 
 
 def _message(doc: Doc) -> Message:

@@ -11,13 +11,13 @@ from services.notify import api_deliveries, api_templates, api_webhooks
 from services.notify.api import router
 from services.notify.channels import AliyunSms, EmailSender, LogSms, SmsProvider, SmtpSettings
 from services.notify.consumers import build_handlers
-from services.notify.delivery_store import DeliveryStore
+from services.notify.delivery_store import DELIVERIES, DeliveryStore
 from services.notify.directory import Directory
 from services.notify.fanout import FanOut
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from services.notify.template_store import TemplateStore
-from services.notify.webhook_store import WebhookStore
+from services.notify.webhook_store import WEBHOOK_DELIVERIES, WebhookStore
 from shared.runtime import ServiceRuntime, make_app
 from shared.sweep import DueSweeper
 from shared.tracing import configure_tracing
@@ -32,7 +32,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
     settings = settings or NotifySettings()
     clock = clock or _utc_now
     configure_tracing(settings.service_name)
-    runtime = ServiceRuntime(settings, outbox_collections=[])
+    runtime = ServiceRuntime(settings, outbox_collections=[DELIVERIES, WEBHOOK_DELIVERIES])
     store = InboxStore(runtime.db)
     directory = Directory(runtime.db)
     templates = TemplateStore(runtime.db)
@@ -46,6 +46,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
         "notify-webhooks", webhooks.deliver_due, webhooks.next_due, clock, interval_seconds=settings.sweep_seconds
     )
     webhooks.on_due = webhook_sweep.wake
+    webhooks.events, webhooks.relay = runtime.events, runtime.relay
     email = (
         EmailSender(
             SmtpSettings(
@@ -81,6 +82,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
         "notify-deliveries", deliveries.deliver_due, deliveries.next_due, clock, interval_seconds=settings.sweep_seconds
     )
     deliveries.on_due = delivery_sweep.wake
+    deliveries.events, deliveries.relay = runtime.events, runtime.relay
     runtime.add_background(delivery_sweep.start, delivery_sweep.stop)
     fanout = FanOut(directory, templates, deliveries)
     runtime.consume(build_handlers(store, settings, directory, webhooks, fanout))

@@ -24,7 +24,10 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from services.notify import webhooks as rules
 from services.notify.store import InboxStore
 from services.notify.webhooks import DeliveryStatus, DisabledReason, SubscriptionStatus
+from shared.bus import EventFactory, OutboxRelay
+from shared.bus.outbox import add_events
 from shared.contracts.envelope import CONTENT_TYPE
+from shared.contracts.notify import WebhookDelivered, WebhookFailed
 from shared.errors import Conflict, NotFound
 from shared.mongo import AsyncDatabase, Doc, PyMongoError, insert_once
 from shared.tracing import case_scope, context_from
@@ -85,6 +88,10 @@ class WebhookStore:
         self.webhooks = db[WEBHOOKS]
         self.deliveries = db[WEBHOOK_DELIVERIES]
         self.inbox = InboxStore(db)  # the owner is told there when a subscription is disabled
+        # With both set, a delivery delivered or failed for good announces it (notify.webhook.delivered/failed.v1)
+        # through the outbox of its document, in the same update.
+        self.events: EventFactory | None = None
+        self.relay: OutboxRelay | None = None
         self._owns_http = http is None
         self.http = http if http is not None else httpx.AsyncClient(follow_redirects=False)
         self.clock = clock  # when fan_out makes a delivery due
@@ -483,15 +490,25 @@ class WebhookStore:
         push = {"attempts": {"$each": [entry], "$slice": -ATTEMPTS_KEPT}}
         counter = "replay_count" if result.replay else "attempt_count"
         if result.ok:
-            await self.deliveries.update_one(
-                {"_id": doc["_id"]},
-                {
-                    "$push": push,
-                    "$inc": {counter: 1},
-                    "$set": {"status": DeliveryStatus.DELIVERED.value, "delivered_at": result.at},
-                    "$unset": {"next_attempt_at": ""},
-                },
-            )
+            done: Doc = {
+                "$push": push,
+                "$inc": {counter: 1},
+                "$set": {"status": DeliveryStatus.DELIVERED.value, "delivered_at": result.at},
+                "$unset": {"next_attempt_at": ""},
+            }
+            first = doc.get("status") != DeliveryStatus.DELIVERED.value
+            if self.events is not None and first:
+                data = WebhookDelivered(
+                    congress_id=doc["congress_id"],
+                    delivery_id=doc["_id"],
+                    subscription_id=doc["subscription_id"],
+                    event_type_delivered=doc["event_type"],
+                    attempts=int(doc.get("attempt_count", 0)) + (0 if result.replay else 1),
+                    delivered_at=result.at,
+                )
+                done = add_events(done, [self._entry(data, doc)])
+            await self.deliveries.update_one({"_id": doc["_id"]}, done)
+            self._wake_relay()
             await self.webhooks.update_one(
                 {"_id": sub["_id"], "status": SubscriptionStatus.ACTIVE.value, "consecutive_failures": {"$gt": 0}},
                 {"$set": {"consecutive_failures": 0}},
@@ -508,6 +525,17 @@ class WebhookStore:
                 "$set": {"status": DeliveryStatus.FAILED.value, "failed_at": result.at},
                 "$unset": {"next_attempt_at": ""},
             }
+            if self.events is not None:
+                data_failed = WebhookFailed(
+                    congress_id=doc["congress_id"],
+                    delivery_id=doc["_id"],
+                    subscription_id=doc["subscription_id"],
+                    event_type_delivered=doc["event_type"],
+                    attempts=attempts,
+                    reason=(result.error or f"HTTP {result.status_code}")[:500],
+                    failed_at=result.at,
+                )
+                move = add_events(move, [self._entry(data_failed, doc)])
             log.warning("webhook delivery %s gave up after %d attempts (%s)", doc["_id"], attempts, result.error)
         else:
             move = {"$set": {"next_attempt_at": _ms(nxt)}}
@@ -515,9 +543,19 @@ class WebhookStore:
             {"_id": doc["_id"], "status": DeliveryStatus.PENDING.value},
             {**move, "$push": push, "$inc": {counter: 1}},
         )
+        if nxt is None and moved.matched_count:
+            self._wake_relay()
         if moved.matched_count == 0:  # paused (or deleted) while it was being sent: only log the attempt
             await self.deliveries.update_one({"_id": doc["_id"]}, {"$push": push, "$inc": {counter: 1}})
         await self._count_failure(sub["_id"], result.at)
+
+    def _entry(self, data: WebhookDelivered | WebhookFailed, doc: Doc) -> Doc:
+        assert self.events is not None
+        return self.events.entry(data, subject=f"delivery:{doc['_id']}", congress_id=doc["congress_id"])
+
+    def _wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
 
     async def _count_failure(self, subscription_id: str, now: datetime) -> None:
         """One more failed attempt in a row; at the threshold the subscription is disabled."""

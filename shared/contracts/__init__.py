@@ -1,6 +1,6 @@
 """Event contracts: one module per producing service, versioned pydantic models in a CloudEvents envelope."""
 
-from shared.contracts import assignment, evaluation, intake, supervision
+from shared.contracts import assignment, evaluation, intake, notify, supervision
 from shared.contracts.envelope import CONTENT_TYPE, Envelope, EventData, RawEnvelope, UnknownEventType, new_envelope
 from shared.contracts.registry import registry
 
@@ -14,6 +14,7 @@ __all__ = [
     "evaluation",
     "intake",
     "new_envelope",
+    "notify",
     "registry",
     "supervision",
 ]

@@ -68,6 +68,10 @@ async def test_deputies_and_unit_contacts_get_their_emails_once(servers: Servers
     t0 = datetime(2026, 5, 1, tzinfo=UTC)
     try:
         async with running(create_app(settings)) as notify:
+            connection = await aio_pika.connect(servers.amqp_url)
+            channel = await connection.channel()
+            tap = await channel.declare_queue(exclusive=True, auto_delete=True)
+            await tap.bind(await channel.get_exchange(f"{namespace}.events"), routing_key="notify.notification.#")
             await publish(
                 servers.amqp_url,
                 namespace,
@@ -145,6 +149,22 @@ async def test_deputies_and_unit_contacts_get_their_emails_once(servers: Servers
             staff = token(settings, "staff-1", Role.STAFF)
             sent = (await notify.get("/deliveries", headers=staff, params={"status": "sent"})).json()
             assert sent["count"] == 3
+
+            # each delivery sent is announced once (notify.notification.sent.v1), through the outbox
+            async def announced() -> list[str]:
+                seen: list[str] = []
+                while (m := await tap.get(no_ack=True, fail=False)) is not None:
+                    seen.append(m.routing_key or "")
+                return seen
+
+            seen: list[str] = []
+            for _ in range(50):
+                seen += await announced()
+                if len(seen) >= 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert seen == ["notify.notification.sent.v1"] * 3
+            await connection.close()
     finally:
         smtp.controller.stop()
 
