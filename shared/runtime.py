@@ -24,6 +24,7 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger("shared.runtime")
 CONNECT_ATTEMPTS_S = 60.0
+STOP_TIMEOUT_S = 15.0
 
 
 class ServiceRuntime:
@@ -116,7 +117,12 @@ class ServiceRuntime:
         for _, stop in reversed(self.background):
             await stop()
         await self.relay.stop()
-        await self.broker.stop()
+        try:
+            # A channel the broker no longer answers on (e.g. a cancel that times out) must not keep the
+            # process from stopping: unacknowledged messages go back to the queue anyway.
+            await asyncio.wait_for(self.broker.stop(), timeout=STOP_TIMEOUT_S)
+        except Exception as exc:  # shutting down (a timeout included): log and carry on
+            log.warning("%s: the broker connection did not stop cleanly (%r); closing anyway", self.service, exc)
         await self.mongo.close()
         self.started = False
 
