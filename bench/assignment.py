@@ -32,15 +32,8 @@ from shared.contracts import new_envelope
 from shared.contracts.intake import DeputyRef, SuggestionRegistered
 from shared.testing.helpers import delete_namespace, running, settings_for, token
 from shared.testing.servers import Servers, provide_servers
+from shared.testing.tap import MovableClock
 from shared.workdays import SHANGHAI
-
-
-class _Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def _publish_registrations(amqp_url: str, exchange_name: str, congress: str, n: int) -> list[str]:
@@ -88,7 +81,7 @@ async def run(servers: Servers, n: int = 1000) -> dict[str, Any]:
     settings = settings_for(AssignmentSettings, servers, namespace, batch_max=max(1000, n))
     congress = "c1"
     staff = token(settings, "staff-1", Role.STAFF, congress_id=congress)
-    clock = _Clock(datetime(2026, 3, 2, 10, tzinfo=SHANGHAI).astimezone(UTC))
+    clock = MovableClock(datetime(2026, 3, 2, 10, tzinfo=SHANGHAI))
     app = create_app(settings, clock=clock)
     from pymongo import AsyncMongoClient
 
@@ -136,7 +129,7 @@ async def run(servers: Servers, n: int = 1000) -> dict[str, Any]:
             r.raise_for_status()
             pre_assigned_s = time.perf_counter() - t0
 
-            clock.now = datetime(2026, 3, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
+            clock.set(datetime(2026, 3, 10, 0, tzinfo=SHANGHAI))
             t0 = time.perf_counter()
             settled = await app.state.sweeper.run_once()
             settled_s = time.perf_counter() - t0

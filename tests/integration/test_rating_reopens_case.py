@@ -23,6 +23,7 @@ from shared.contracts.assignment import CaseAssigned, Deadlines, UnitRef
 from shared.contracts.intake import DeputyRef
 from shared.testing.helpers import delete_namespace, eventually, running, settings_for, token
 from shared.testing.servers import Servers
+from shared.testing.tap import MovableClock
 from shared.workdays import end_of_local_day
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -30,14 +31,6 @@ CST = ZoneInfo("Asia/Shanghai")
 
 def at(*args: int) -> datetime:
     return datetime(*args, tzinfo=CST).astimezone(UTC)  # type: ignore[misc]
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def publish(amqp_url: str, namespace: str, data: Any) -> None:
@@ -58,7 +51,7 @@ async def test_an_unsatisfied_rating_reaches_supervision_and_reopens_the_case(se
     namespace = f"tx{uuid.uuid4().hex[:10]}"
     sup_settings = settings_for(SupervisionSettings, servers, namespace, outbox_poll_seconds=0.5)
     eva_settings = settings_for(EvaluationSettings, servers, namespace, outbox_poll_seconds=0.5)
-    clock = Clock(at(2026, 7, 1, 10))
+    clock = MovableClock(at(2026, 7, 1, 10))
     congress, case_id = "c1", f"s-{uuid.uuid4().hex[:8]}"
     staff = token(sup_settings, "staff-1", Role.STAFF, congress_id=congress)
     lead_unit = token(sup_settings, "urban-1", Role.UNIT_HANDLER, congress_id=congress, unit_id="urban")
@@ -89,7 +82,7 @@ async def test_an_unsatisfied_rating_reaches_supervision_and_reopens_the_case(se
                         co_opinion_due_at=end_of_local_day(date(2026, 9, 8)),
                         months=3,
                     ),
-                    assigned_at=clock.now,
+                    assigned_at=clock(),
                     assigned_by="staff-1",
                 ),
             )
@@ -99,7 +92,7 @@ async def test_an_unsatisfied_rating_reaches_supervision_and_reopens_the_case(se
                 return r.json() if r.status_code == 200 else None
 
             await eventually(ledger)
-            clock.now = at(2026, 7, 10, 10)
+            clock.set(at(2026, 7, 10, 10))
             contact = {
                 "stage": "on_receipt",
                 "method": "phone",
@@ -115,7 +108,7 @@ async def test_an_unsatisfied_rating_reaches_supervision_and_reopens_the_case(se
                 return (await eva.get("/ratings/pending", headers=deputy)).json()["data"]
 
             assert [p["case_id"] for p in await eventually(asked)] == [case_id]
-            clock.now = at(2026, 7, 20, 10)
+            clock.set(at(2026, 7, 20, 10))
             rated = await eva.put(
                 f"/cases/{case_id}/ratings/1", headers=deputy, json={"rating": "unsatisfied", "comment": "只建了一处"}
             )
@@ -131,7 +124,7 @@ async def test_an_unsatisfied_rating_reaches_supervision_and_reopens_the_case(se
             assert [r["result"] for r in case["ratings"]] == ["unsatisfied"]
 
             # the second round: contact, reply, review; satisfied closes the case
-            clock.now = at(2026, 8, 1, 10)
+            clock.set(at(2026, 8, 1, 10))
             contact["held_at"] = "2026-08-01T09:00:00+08:00"
             assert (await sup.post(f"/cases/{case_id}/contacts", headers=lead_unit, json=contact)).status_code == 200
             assert (await sup.post(f"/cases/{case_id}/reply", headers=lead_unit, json=reply)).status_code == 200

@@ -32,7 +32,7 @@ async def suite(servers: Servers) -> AsyncIterator[Suite]:
     app = create_app(settings, clock=clock)
     try:
         async with running(app) as client:
-            tap = EventTap(servers.amqp_url, Topology(namespace).exchange)
+            tap = EventTap(servers.amqp_url, Topology(namespace).exchange, unique=True)
             await tap.start()
             try:
                 yield Suite(settings=settings, client=client, mongo=mongo, tap=tap, clock=clock, app=app)

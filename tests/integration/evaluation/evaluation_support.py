@@ -7,10 +7,9 @@ other's data; counts and events are filtered by that congress.
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import aio_pika
@@ -24,56 +23,10 @@ from shared.contracts.assignment import UnitRef
 from shared.contracts.intake import DeputyRef
 from shared.contracts.supervision import CaseReplied, Commitment
 from shared.testing.helpers import eventually, token
+from shared.testing.tap import EventTap, MovableClock
 from shared.workdays import end_of_local_day
 
 Doc = dict[str, Any]
-
-
-class MovableClock:
-    """The app's clock in these tests: it stands still until the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.at = now
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def set(self, now: datetime) -> None:
-        if now.tzinfo is None:
-            raise ValueError("aware datetimes only")
-        self.at = now.astimezone(UTC)
-
-
-@dataclass
-class EventTap:
-    """A queue of the test's own bound to `<namespace>.events` with `#`: every event the suite publishes."""
-
-    amqp_url: str
-    exchange: str
-    seen: list[Doc] = field(default_factory=list)
-    _connection: Any = None
-    _queue: Any = None
-
-    async def start(self) -> None:
-        self._connection = await aio_pika.connect(self.amqp_url)
-        channel = await self._connection.channel()
-        self._queue = await channel.declare_queue(f"tap-{uuid.uuid4().hex[:10]}", exclusive=True, auto_delete=True)
-        exchange = await channel.get_exchange(self.exchange, ensure=False)
-        await self._queue.bind(exchange, routing_key="#")
-
-    async def stop(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-
-    async def _pull(self) -> None:
-        while (message := await self._queue.get(no_ack=True, fail=False)) is not None:
-            self.seen.append(json.loads(message.body))
-
-    async def events(self, congress_id: str, *types: str) -> list[Doc]:
-        """Events of a congress seen so far (optionally of these types), in the order they arrived; one per event id."""
-        await self._pull()
-        unique = {e["id"]: e for e in self.seen if e["congressid"] == congress_id and (not types or e["type"] in types)}
-        return list(unique.values())
 
 
 def replied_event(

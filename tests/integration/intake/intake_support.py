@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import aio_pika
 import httpx
 import openpyxl
 from pymongo import AsyncMongoClient
@@ -23,6 +21,7 @@ from pymongo import AsyncMongoClient
 from services.intake.settings import IntakeSettings
 from shared.auth import Role
 from shared.testing.helpers import eventually, token
+from shared.testing.tap import EventTap
 
 Doc = dict[str, Any]
 DEPUTY_EVENT = "intake.deputy.updated.v1"
@@ -117,39 +116,6 @@ def read_xlsx(data: bytes) -> list[list[Any]]:
 
 SUGGESTION_HEADERS = ["标题", "正文", "领域", "类型", "来源", "领衔代表", "附议代表", "是否保密"]
 DEPUTY_HEADERS = ["代表编号", "姓名", "代表团", "手机", "邮箱"]
-
-
-@dataclass
-class EventTap:
-    """A queue of the test's own bound to `<namespace>.events` with `#`: every event the suite publishes."""
-
-    amqp_url: str
-    exchange: str
-    seen: list[Doc] = field(default_factory=list)
-    _connection: Any = None
-    _queue: Any = None
-
-    async def start(self) -> None:
-        """Declare and bind the queue (the app declared the exchange at start-up)."""
-        self._connection = await aio_pika.connect(self.amqp_url)
-        channel = await self._connection.channel()
-        self._queue = await channel.declare_queue(f"tap-{uuid.uuid4().hex[:10]}", exclusive=True, auto_delete=True)
-        exchange = await channel.get_exchange(self.exchange, ensure=False)
-        await self._queue.bind(exchange, routing_key="#")
-
-    async def stop(self) -> None:
-        """Close the connection (the queue goes with it)."""
-        if self._connection is not None:
-            await self._connection.close()
-
-    async def _pull(self) -> None:
-        while (message := await self._queue.get(no_ack=True, fail=False)) is not None:
-            self.seen.append(json.loads(message.body))
-
-    async def events(self, congress_id: str, *types: str) -> list[Doc]:
-        """Events of a congress seen so far (optionally of these types), in the order they arrived."""
-        await self._pull()
-        return [e for e in self.seen if e["congressid"] == congress_id and (not types or e["type"] in types)]
 
 
 @dataclass
