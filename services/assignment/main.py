@@ -12,7 +12,7 @@ from services.assignment.consumers import build_handlers
 from services.assignment.proposals import RouterCache
 from services.assignment.settings import AssignmentSettings
 from services.assignment.store import CASES, UNITS, CaseStore, PolicyStore, UnitStore
-from services.assignment.windows import WindowSweeper
+from services.assignment.windows import window_sweeper
 from shared.runtime import ServiceRuntime, make_app
 from shared.tracing import configure_tracing
 
@@ -31,7 +31,7 @@ def create_app(settings: AssignmentSettings | None = None, *, clock: Callable[[]
     unit_store = UnitStore(runtime.db, runtime.events, runtime.relay)
     policies = PolicyStore(runtime.db)
     routers = RouterCache(unit_store, case_store, max_age_seconds=settings.router_max_age_seconds)
-    sweeper = WindowSweeper(case_store, clock, interval_seconds=settings.window_sweep_seconds)
+    sweeper = window_sweeper(case_store, clock, interval_seconds=settings.window_sweep_seconds)
     runtime.consume(build_handlers(case_store, clock))
     runtime.add_background(sweeper.start, sweeper.stop)
 

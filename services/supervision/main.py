@@ -12,7 +12,7 @@ from services.supervision.consumers import build_handlers
 from services.supervision.settings import SupervisionSettings
 from services.supervision.store import CASES, CaseStore, PolicyStore
 from services.supervision.store.keys import KEY_CASES, KeyStore
-from services.supervision.sweep import Sweeper
+from services.supervision.sweep import sweeper as make_sweeper
 from shared.runtime import ServiceRuntime, make_app
 from shared.tracing import configure_tracing
 
@@ -30,7 +30,7 @@ def create_app(settings: SupervisionSettings | None = None, *, clock: Callable[[
     case_store = CaseStore(runtime.db, runtime.events, runtime.relay)
     policies = PolicyStore(runtime.db)
     key_store = KeyStore(runtime.db, runtime.events, runtime.relay, case_store)
-    sweeper = Sweeper(case_store, policies, clock, interval_seconds=settings.sweep_seconds)
+    sweeper = make_sweeper(case_store, policies, clock, interval_seconds=settings.sweep_seconds)
     runtime.consume(build_handlers(case_store, policies, clock, key_store.on_key_suggestions_selected))
     runtime.add_background(sweeper.start, sweeper.stop)
 
