@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.supervision.api.schemas import CasePublic
 from services.supervision.domain import Case
+from services.supervision.policy import Policy
 from services.supervision.settings import SupervisionSettings
 from services.supervision.store import CaseStore, PolicyStore
 from shared.auth import Principal, Role, require
@@ -70,3 +72,19 @@ def own_unit(who: Principal, unit_id: str) -> None:
     """A handler reads only their own unit's lists."""
     if not is_staff_side(who) and who.unit_id != unit_id:
         raise Forbidden("unit.not_yours", "A unit reads only its own lists.")
+
+
+async def act(
+    who: Principal,
+    case_id: str,
+    cases: CaseStore,
+    policies: PolicyStore,
+    now: Clock,
+    rule: Callable[[Case, Policy, datetime], Case],
+) -> CasePublic:
+    """Apply a rule of the domain to a case of the caller's congress, with the congress's rules and the
+    time of the request, in one conditional write; the case as it is after."""
+    policy = await policies.get(who.congress_id)
+    at = now()
+    case = await cases.change(who.congress_id, case_id, lambda c: rule(c, policy, at), policy=policy)
+    return CasePublic.of(case)

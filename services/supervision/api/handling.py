@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.supervision.api.deps import Cases, Now, Policies, UnitUser, unit_of
+from services.supervision.api.deps import Cases, Now, Policies, UnitUser, act, unit_of
 from services.supervision.api.schemas import CasePublic, ContactIn, ExtensionIn, OpinionIn, ReplyIn, SecondReplyIn
 from services.supervision.domain import (
     CommitmentIn,
@@ -35,15 +35,14 @@ async def _on_case(who: Principal, cases: Cases, case_id: str) -> str:
 async def sign_case(case_id: str, who: UnitUser, cases: Cases, policies: Policies, now: Now) -> CasePublic:
     """The unit (lead or co) signs for the case; signing again is harmless."""
     unit_id = await _on_case(who, cases, case_id)
-    policy = await policies.get(who.congress_id)
-    at = now()
-    case = await cases.change(
-        who.congress_id,
+    return await act(
+        who,
         case_id,
-        lambda c: sign(c, unit_id=unit_id, by=who.subject, now=at, policy=policy),
-        policy=policy,
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: sign(c, unit_id=unit_id, by=who.subject, now=at, policy=policy),
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/contacts", summary="Log a contact with the deputy")
@@ -52,12 +51,13 @@ async def add_contact(
 ) -> CasePublic:
     """The unit logs a contact with the deputy (三见面三沟通): stage, method, when, what the deputy said."""
     unit_id = await _on_case(who, cases, case_id)
-    policy = await policies.get(who.congress_id)
-    at = now()
-    case = await cases.change(
-        who.congress_id,
+    return await act(
+        who,
         case_id,
-        lambda c: log_contact(
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: log_contact(
             c,
             unit_id=unit_id,
             stage=body.stage,
@@ -69,9 +69,7 @@ async def add_contact(
             now=at,
             policy=policy,
         ),
-        policy=policy,
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/co-opinion", summary="Send a co-unit's opinion to the lead unit")
@@ -80,15 +78,14 @@ async def co_opinion(
 ) -> CasePublic:
     """A co-unit sends its opinion to the lead unit (by the co-units' deadline; a later one replaces it)."""
     unit_id = await _on_case(who, cases, case_id)
-    policy = await policies.get(who.congress_id)
-    at = now()
-    case = await cases.change(
-        who.congress_id,
+    return await act(
+        who,
         case_id,
-        lambda c: send_opinion(c, unit_id=unit_id, text=body.text, by=who.subject, now=at, policy=policy),
-        policy=policy,
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: send_opinion(c, unit_id=unit_id, text=body.text, by=who.subject, now=at, policy=policy),
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/reply", summary="Reply to the deputy")
@@ -98,13 +95,14 @@ async def reply_case(
     """The lead unit replies: A, B (each commitment dated) or C (with reasons), signed off by its leader.
     Refused unless the unit logged a contact with the deputy in this round."""
     unit_id = await _on_case(who, cases, case_id)
-    policy = await policies.get(who.congress_id)
-    at = now()
     items = [CommitmentIn(text=c.text, due_on=c.due_on) for c in body.commitments]
-    case = await cases.change(
-        who.congress_id,
+    return await act(
+        who,
         case_id,
-        lambda c: reply(
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: reply(
             c,
             unit_id=unit_id,
             category=body.category,
@@ -118,9 +116,7 @@ async def reply_case(
             now=at,
             policy=policy,
         ),
-        policy=policy,
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/extensions", summary="Ask for more time")
@@ -129,17 +125,16 @@ async def ask_extension(
 ) -> CasePublic:
     """The lead unit asks for a later deadline, with a reason; staff decide."""
     unit_id = await _on_case(who, cases, case_id)
-    policy = await policies.get(who.congress_id)
-    at = now()
-    case = await cases.change(
-        who.congress_id,
+    return await act(
+        who,
         case_id,
-        lambda c: request_extension(
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: request_extension(
             c, unit_id=unit_id, reason=body.reason, due_on=body.due_on, by=who.subject, now=at, policy=policy
         ),
-        policy=policy,
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/second-reply", summary="The second reply of a B case (二次答复)")
@@ -148,13 +143,12 @@ async def second_reply_case(
 ) -> CasePublic:
     """The lead unit reports on its B commitments; items done are recorded (B → A when all are)."""
     unit_id = await _on_case(who, cases, case_id)
-    policy = await policies.get(who.congress_id)
-    at = now()
     progress = [ItemProgress(commitment_id=p.commitment_id, done=p.done, note=p.note) for p in body.progress]
-    case = await cases.change(
-        who.congress_id,
+    return await act(
+        who,
         case_id,
-        lambda c: second_reply(c, unit_id=unit_id, text=body.text, progress=progress, by=who.subject, now=at),
-        policy=policy,
+        cases,
+        policies,
+        now,
+        lambda c, _, at: second_reply(c, unit_id=unit_id, text=body.text, progress=progress, by=who.subject, now=at),
     )
-    return CasePublic.of(case)

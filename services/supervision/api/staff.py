@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.supervision.api.deps import Cases, Now, Policies, StaffUser
+from services.supervision.api.deps import Cases, Now, Policies, StaffUser, act
 from services.supervision.api.schemas import (
     CasePublic,
     ChairDecisionIn,
@@ -38,17 +38,16 @@ async def review_reply(
 ) -> CasePublic:
     """Accept the reply (it reaches the deputy, who is asked to rate it) or send it back with reasons
     (format, off the question, measures not matching the problem); the unit replies again."""
-    policy = await policies.get(staff.congress_id)
-    at = now()
-    case = await cases.change(
-        staff.congress_id,
+    return await act(
+        staff,
         case_id,
-        lambda c: review(
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: review(
             c, accept=body.accept, reasons=body.reasons, note=body.note, by=staff.subject, now=at, policy=policy
         ),
-        policy=policy,
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/extensions/{extension_id}/decision", summary="Decide an extension")
@@ -63,12 +62,13 @@ async def decide(
 ) -> CasePublic:
     """Approve (the date asked, or another) or refuse with a note. Never beyond the cap from assignment
     (6 months by default) unless the chair meeting decided (`chair_decision`)."""
-    policy = await policies.get(staff.congress_id)
-    at = now()
-    case = await cases.change(
-        staff.congress_id,
+    return await act(
+        staff,
         case_id,
-        lambda c: decide_extension(
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: decide_extension(
             c,
             extension_id=extension_id,
             approve=body.approve,
@@ -79,23 +79,20 @@ async def decide(
             now=at,
             policy=policy,
         ),
-        policy=policy,
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/flag", summary="Judge the handling weak or poor")
 async def flag(case_id: str, body: FlagIn, staff: StaffUser, cases: Cases, policies: Policies, now: Now) -> CasePublic:
     """Weak handling turns the case yellow, poor handling red (三色督办); `none` clears the judgement."""
-    policy = await policies.get(staff.congress_id)
-    at = now()
-    case = await cases.change(
-        staff.congress_id,
+    return await act(
+        staff,
         case_id,
-        lambda c: set_flag(c, level=body.level, note=body.note, now=at, policy=policy),
-        policy=policy,
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: set_flag(c, level=body.level, note=body.note, now=at, policy=policy),
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/urgings", summary="Urge the units (催办)")
@@ -103,15 +100,14 @@ async def urge_units(
     case_id: str, body: UrgeIn, staff: StaffUser, cases: Cases, policies: Policies, now: Now
 ) -> CasePublic:
     """A reminder by hand, recorded and published for notify."""
-    policy = await policies.get(staff.congress_id)
-    at = now()
-    case = await cases.change(
-        staff.congress_id,
+    return await act(
+        staff,
         case_id,
-        lambda c: urge(c, note=body.note, by=staff.subject, now=at, policy=policy),
-        policy=policy,
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: urge(c, note=body.note, by=staff.subject, now=at, policy=policy),
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/chair-decision", summary="The chair meeting's decision")
@@ -119,17 +115,16 @@ async def chair(
     case_id: str, body: ChairDecisionIn, staff: StaffUser, cases: Cases, policies: Policies, now: Now
 ) -> CasePublic:
     """For a case re-handled the set number of times: close it, or one more round by `due_on`."""
-    policy = await policies.get(staff.congress_id)
-    at = now()
-    case = await cases.change(
-        staff.congress_id,
+    return await act(
+        staff,
         case_id,
-        lambda c: chair_decision(
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: chair_decision(
             c, close=body.close, due_on=body.due_on, note=body.note, by=staff.subject, now=at, policy=policy
         ),
-        policy=policy,
     )
-    return CasePublic.of(case)
 
 
 @router.post("/cases/{case_id}/commitments/{commitment_id}/done", summary="A B commitment is done")
@@ -143,15 +138,14 @@ async def done(
     now: Now,
 ) -> CasePublic:
     """Staff record a B item as done (the case counts as A once all are)."""
-    policy = await policies.get(staff.congress_id)
-    at = now()
-    case = await cases.change(
-        staff.congress_id,
+    return await act(
+        staff,
         case_id,
-        lambda c: commitment_done(c, commitment_id=commitment_id, note=body.note, by=staff.subject, now=at),
-        policy=policy,
+        cases,
+        policies,
+        now,
+        lambda c, policy, at: commitment_done(c, commitment_id=commitment_id, note=body.note, by=staff.subject, now=at),
     )
-    return CasePublic.of(case)
 
 
 @router.post("/b-ledger/roll-over", summary="Roll open B items into next year (滚动办理)")
