@@ -123,6 +123,8 @@ def record(
         summary=opinion.summary,
         anonymous=anonymous,
         recorded_at=now,
+        constituent_name=constituent.name,
+        constituent_phone=constituent.phone,
     )
     return replace(opinion, events=(event,))
 

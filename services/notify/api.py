@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.notify.directory import Directory, Preferences
-from services.notify.rules import unit_recipient
+from services.notify.rules import STAFF, unit_recipient
 from services.notify.store import InboxStore
 from shared.auth import CurrentPrincipal, Principal, Role
 
@@ -25,10 +25,13 @@ StoreDep = Annotated[InboxStore, Depends(_store)]
 
 
 def recipients(me: Principal) -> list[str]:
-    """Whose notifications the caller reads: their own, and a unit handler's unit's (`unit:<unit id>`)."""
+    """Whose notifications the caller reads: their own, a unit handler's unit's (`unit:<unit id>`), and a staff
+    member's role's (`role:staff`)."""
     mine = [me.subject]
     if me.unit_id and Role.UNIT_HANDLER in me.roles:
         mine.append(unit_recipient(me.unit_id))
+    if Role.STAFF in me.roles:
+        mine.append(STAFF)
     return mine
 
 

@@ -4,6 +4,10 @@ publish (never another service's database), and each person's channel preference
 - `people`: deputies from `intake.deputy.updated.v1` (name, phone, e-mail, active), and unit contacts from
   `assignment.unit.updated.v1` (each contact is a person; the unit lists its contacts).
 - `unit_contacts`: per unit, its contacts (ids), from `assignment.unit.updated.v1`.
+- constituents: the constituent behind a liaison-station opinion is a person `opinion:<opinion id>` (name and
+  phone, from `intake.opinion.recorded.v1`; nobody for an anonymous opinion), and `case_opinions` says which
+  opinion a registered suggestion grew from (from `intake.suggestion.registered.v1`), so later events
+  about the case reach them too.
 - `preferences`: per person, whether they want e-mail and SMS, and which event kinds they mute on them.
   The in-app inbox always receives everything (it is the record).
 
@@ -19,12 +23,13 @@ from typing import Any
 
 from shared.contracts import Envelope
 from shared.contracts.assignment import UnitUpdated
-from shared.contracts.intake import DeputyUpdated
+from shared.contracts.intake import DeputyUpdated, OpinionRecorded, SuggestionRegistered
 from shared.mongo import AsyncDatabase, Doc, insert_once
 
 PEOPLE = "people"
 UNIT_CONTACTS = "unit_contacts"
 PREFERENCES = "preferences"
+CASE_OPINIONS = "case_opinions"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Directory:
         self.people = db[PEOPLE]
         self.units = db[UNIT_CONTACTS]
         self.preferences = db[PREFERENCES]
+        self.case_opinions = db[CASE_OPINIONS]
 
     async def ensure_indexes(self) -> None:
         await self.people.create_index([("congress_id", 1), ("person_id", 1)], unique=True, name="person_unique")
@@ -84,6 +90,31 @@ class Directory:
             "active": u.active,
         }
         await _newer(self.units, f"{u.congress_id}:{u.unit_id}", fields, event.time)
+
+    async def on_opinion_recorded(self, event: Envelope[OpinionRecorded]) -> None:
+        """The constituent behind an opinion, when they left a phone number."""
+        o = event.data
+        if o.anonymous or not o.constituent_phone:
+            return
+        person_id = f"opinion:{o.opinion_id}"
+        await self._person(o.congress_id, person_id, o.constituent_name, o.constituent_phone, "", True, event.time)
+
+    async def remember_opinion(self, event: SuggestionRegistered) -> None:
+        """Which opinion a registered suggestion grew from (idempotent)."""
+        if event.opinion_id:
+            await insert_once(
+                self.case_opinions,
+                {
+                    "_id": f"{event.congress_id}:{event.suggestion_id}",
+                    "congress_id": event.congress_id,
+                    "opinion_id": event.opinion_id,
+                },
+            )
+
+    async def case_opinion(self, congress_id: str, case_id: str) -> str | None:
+        """The opinion the case grew from, if any."""
+        doc = await self.case_opinions.find_one({"_id": f"{congress_id}:{case_id}"})
+        return str(doc["opinion_id"]) if doc else None
 
     async def _person(
         self, congress_id: str, person_id: str, name: str, phone: str, email: str, active: bool, at: datetime

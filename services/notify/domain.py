@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.contracts.intake import (
+    OpinionTakenUp,
     SuggestionCoSigningRequested,
     SuggestionFacts,
     SuggestionRegistered,
@@ -30,6 +31,8 @@ class Notification:
     body: str
     link: str
     created_at: datetime
+    audience: str = ""  # which audience of the rule table it is for (ruletable.AUDIENCES)
+    digestible: bool = False  # an automatic reminder: its e-mails and texts may be gathered into a digest
 
 
 def notification_id(event_id: str, recipient_id: str, channel: str) -> str:
@@ -37,16 +40,57 @@ def notification_id(event_id: str, recipient_id: str, channel: str) -> str:
     return f"{event_id}:{recipient_id}:{channel}"
 
 
+def constituent_recipient(opinion_id: str) -> str:
+    """The recipient id of the constituent behind a liaison-station opinion (reached by SMS; no inbox login)."""
+    return f"opinion:{opinion_id}"
+
+
 def on_registered(event: SuggestionRegistered, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]:
-    """The lead deputy and every co-signer learn their suggestion is registered, with its number."""
+    """The lead deputy and every co-signer learn their suggestion is registered, with its number; so does the
+    constituent whose opinion it grew from."""
     lead = f"您领衔提出的《{event.title}》已登记，编号{event.number}。"
     signed = f"您附议的《{event.title}》已登记，编号{event.number}。"
-    told = {event.lead_deputy.id: lead}
+    told = {event.lead_deputy.id: ("lead_deputy", lead)}
     for signer in event.co_signers:
-        told.setdefault(signer.id, signed)
+        told.setdefault(signer.id, ("co_signers", signed))
+    if event.opinion_id:
+        told[constituent_recipient(event.opinion_id)] = (
+            "constituent",
+            f"您反映的意见已由{event.lead_deputy.name or '人大'}代表形成建议《{event.title}》，"
+            f"已登记，编号{event.number}。",
+        )
     return [
-        _one(event, event_id=event_id, recipient=who, subject="建议已登记", body=body, portal_url=portal_url, now=now)
-        for who, body in told.items()
+        _one(
+            event,
+            event_id=event_id,
+            recipient=who,
+            subject="建议已登记",
+            body=body,
+            portal_url=portal_url,
+            now=now,
+            audience=audience,
+        )
+        for who, (audience, body) in told.items()
+    ]
+
+
+def on_opinion_taken_up(event: OpinionTakenUp, *, event_id: str, portal_url: str, now: datetime) -> list[Notification]:
+    """The constituent learns a deputy took their opinion up."""
+    return [
+        Notification(
+            id=notification_id(event_id, constituent_recipient(event.opinion_id), INBOX),
+            congress_id=event.congress_id,
+            recipient_id=constituent_recipient(event.opinion_id),
+            channel=INBOX,
+            event_id=event_id,
+            event_type=event.event_type,
+            case_id=event.suggestion_id,
+            subject="意见已被代表采纳",
+            body=f"您通过代表联络站反映的意见已由{event.deputy.name or '人大'}代表采纳，将形成代表建议提出。",
+            link=f"{portal_url.rstrip('/')}/suggestions/{event.suggestion_id}",
+            created_at=now,
+            audience="constituent",
+        )
     ]
 
 
@@ -59,7 +103,15 @@ RETURN_REASONS = {
 
 
 def _one(
-    event: SuggestionFacts, *, event_id: str, recipient: str, subject: str, body: str, portal_url: str, now: datetime
+    event: SuggestionFacts,
+    *,
+    event_id: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    portal_url: str,
+    now: datetime,
+    audience: str,
 ) -> Notification:
     return Notification(
         id=notification_id(event_id, recipient, INBOX),
@@ -73,6 +125,7 @@ def _one(
         body=body,
         link=f"{portal_url.rstrip('/')}/suggestions/{event.suggestion_id}",
         created_at=now,
+        audience=audience,
     )
 
 
@@ -89,6 +142,7 @@ def on_returned(event: SuggestionReturned, *, event_id: str, portal_url: str, no
             body=body,
             portal_url=portal_url,
             now=now,
+            audience="lead_deputy",
         )
     ]
 
@@ -100,7 +154,14 @@ def on_co_signing_requested(
     body = f"{event.lead_deputy.name}代表邀请您联名附议《{event.title or '（未命名草稿）'}》，请确认或谢绝。"
     return [
         _one(
-            event, event_id=event_id, recipient=r.id, subject="联名附议邀请", body=body, portal_url=portal_url, now=now
+            event,
+            event_id=event_id,
+            recipient=r.id,
+            subject="联名附议邀请",
+            body=body,
+            portal_url=portal_url,
+            now=now,
+            audience="co_signers",
         )
         for r in {r.id: r for r in event.requested}.values()
     ]

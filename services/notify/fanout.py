@@ -5,17 +5,23 @@ recipient — the deputy themself, or every contact of a unit for a unit's notif
 directory gives their e-mail address and phone number, their preferences say whether they want that
 channel for that event type, the congress's template (or the default) gives the words, and one delivery
 per person and channel is queued: `<event id>:<person>:<channel>`, so a redelivered event queues nothing
-new. People notify does not know yet (no directory entry) get the inbox only.
+new. People notify does not know yet (no directory entry) get the inbox only; so do staff (their role's
+inbox: notify's directory holds deputies, unit contacts and constituents).
+
+The congress's rule table (`ruletable.py`) decides the channels of each audience, and whether its
+automatic reminders are gathered into a day's digest (`digest.py`) instead of one message each.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from services.notify.channels import Message
 from services.notify.deliveries import Channel
 from services.notify.delivery_store import DeliveryStore
+from services.notify.digest import DigestStore
 from services.notify.directory import Directory
 from services.notify.domain import Notification
 from services.notify.rules import unit_recipient
@@ -28,20 +34,38 @@ CHANNELS: tuple[Channel, ...] = (Channel.EMAIL, Channel.SMS)
 class FanOut:
     """Queues the e-mails and text messages of a notification."""
 
-    def __init__(self, directory: Directory, templates: TemplateStore, deliveries: DeliveryStore) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        templates: TemplateStore,
+        deliveries: DeliveryStore,
+        digests: DigestStore | None = None,
+    ) -> None:
         self.directory = directory
         self.templates = templates
         self.deliveries = deliveries
+        self.digests = digests
 
     async def people(self, n: Notification) -> list[str]:
         """The people behind a recipient: a unit's contacts, or the person."""
         prefix = unit_recipient("")
         if n.recipient_id.startswith(prefix):
             return await self.directory.unit_contacts(n.congress_id, n.recipient_id.removeprefix(prefix))
+        if n.recipient_id.startswith("role:"):
+            return []
         return [n.recipient_id]
 
-    async def send(self, n: Notification, event: dict[str, Any], *, now: datetime) -> int:
-        """Queue the deliveries of one notification; how many were new."""
+    async def send(
+        self,
+        n: Notification,
+        event: dict[str, Any],
+        *,
+        now: datetime,
+        channels: Collection[str] = CHANNELS,
+        digest_at: datetime | None = None,
+    ) -> int:
+        """Queue the deliveries of one notification on these channels — or, with `digest_at`, its items of the
+        digest going out then; how many were new."""
         queued = 0
         for person_id in await self.people(n):
             person = await self.directory.person(n.congress_id, person_id)
@@ -50,7 +74,18 @@ class FanOut:
             prefs = await self.directory.preferences_of(n.congress_id, person_id)
             for channel in CHANNELS:
                 address = person.email if channel is Channel.EMAIL else person.phone
-                if not address or not prefs.wants(channel, n.event_type):
+                if channel not in channels or not address or not prefs.wants(channel, n.event_type):
+                    continue
+                if digest_at is not None and self.digests is not None:
+                    queued += await self.digests.add(
+                        n,
+                        person_id=person_id,
+                        name=person.name or person_id,
+                        channel=channel,
+                        address=address,
+                        due_at=digest_at,
+                        now=now,
+                    )
                     continue
                 template, _ = await self.templates.get(n.congress_id, n.event_type, channel)
                 subject, body = render(

@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from services.notify import api_deliveries, api_templates, api_webhooks
+from services.notify import api_deliveries, api_rules, api_templates, api_webhooks
 from services.notify.api import router
 from services.notify.channels import AliyunSms, EmailSender, LogSms, SmsProvider, SmtpSettings
 from services.notify.consumers import build_handlers
 from services.notify.delivery_store import DELIVERIES, DeliveryStore
+from services.notify.digest import DigestStore
 from services.notify.directory import Directory
 from services.notify.fanout import FanOut
+from services.notify.rule_store import RuleStore
 from services.notify.settings import NotifySettings
 from services.notify.store import InboxStore
 from services.notify.template_store import TemplateStore
@@ -36,6 +38,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
     store = InboxStore(runtime.db)
     directory = Directory(runtime.db)
     templates = TemplateStore(runtime.db)
+    rule_store = RuleStore(runtime.db)
     webhooks = WebhookStore(
         runtime.db,
         clock=clock,
@@ -84,8 +87,14 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
     deliveries.on_due = delivery_sweep.wake
     deliveries.events, deliveries.relay = runtime.events, runtime.relay
     runtime.add_background(delivery_sweep.start, delivery_sweep.stop)
-    fanout = FanOut(directory, templates, deliveries)
-    runtime.consume(build_handlers(store, settings, directory, webhooks, fanout))
+    digests = DigestStore(runtime.db, deliveries)
+    digest_sweep = DueSweeper(
+        "notify-digests", digests.run_due, digests.next_due, clock, interval_seconds=settings.sweep_seconds
+    )
+    digests.on_due = digest_sweep.wake
+    runtime.add_background(digest_sweep.start, digest_sweep.stop)
+    fanout = FanOut(directory, templates, deliveries, digests)
+    runtime.consume(build_handlers(store, settings, directory, webhooks, fanout, rule_store, clock))
     runtime.add_background(webhook_sweep.start, webhook_sweep.stop)
     runtime.add_background(_nothing, webhooks.close)
 
@@ -94,12 +103,14 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
         await directory.ensure_indexes()
         await webhooks.ensure_indexes()
         await deliveries.ensure_indexes()
+        await digests.ensure_indexes()
+        await rule_store.ensure_indexes()
 
     return make_app(
         title="Notify",
         description="Each person's inbox; e-mail, SMS and webhooks for integrators.",
         runtime=runtime,
-        routers=[router, api_templates.router, api_webhooks.router, api_deliveries.router],
+        routers=[router, api_rules.router, api_templates.router, api_webhooks.router, api_deliveries.router],
         prepare_store=prepare_store,
         state={
             "store": store,
@@ -109,6 +120,9 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
             "webhook_sweep": webhook_sweep,
             "deliveries": deliveries,
             "delivery_sweep": delivery_sweep,
+            "digests": digests,
+            "digest_sweep": digest_sweep,
+            "rules": rule_store,
             "clock": clock,
         },
     )

@@ -43,6 +43,23 @@ DEFAULTS: dict[str, Template] = {
     "sms": Template(subject="", body="{{ body }}"),
 }
 
+# A day's reminders gathered for one person (digest.py): `name`, `count`, `items` (each: subject, body, link,
+# case_id; oldest first).
+DIGEST: dict[str, Template] = {
+    "email": Template(
+        subject="催办汇总：今日{{ count }}件建议待办",
+        body=(
+            "{{ name }}您好：\n\n今日共有{{ count }}条催办通知：\n\n"
+            "{% for i in items %}{{ loop.index }}. {{ i.body }}\n   查看详情：{{ i.link }}\n\n{% endfor %}"
+            "人大代表建议办理系统"
+        ),
+    ),
+    "sms": Template(
+        subject="",
+        body="今日催办{{ count }}件：{% for i in items %}{{ loop.index }}.{{ i.body }}{% endfor %}",
+    ),
+}
+
 SAMPLE: dict[str, Any] = {
     "subject": "建议已交办",
     "body": "您领衔提出的《关于加强城区停车设施建设的建议》已交由市城市管理局办理，答复期限为2026年08月07日。",

@@ -163,6 +163,9 @@ class OpinionRecorded(EventData):
     summary: str
     anonymous: bool
     recorded_at: datetime
+    # How to tell the constituent what became of the opinion (by SMS); empty when anonymous (additive in v1).
+    constituent_name: str = ""
+    constituent_phone: str = ""
 
 
 @registry.register

@@ -132,7 +132,10 @@ async def test_units_and_deputies_are_told_once_each_in_chinese(servers: Servers
         lead = await inbox(token(settings, "d1", Role.DEPUTY), 0)
         assert sorted(n["subject"] for n in lead) == ["建议已交办", "请评价办理答复"]
         cosigner = await inbox(token(settings, "d2", Role.DEPUTY), 0)
-        assert [n["subject"] for n in cosigner] == ["请评价办理答复"]
+        assert sorted(n["subject"] for n in cosigner) == ["建议已交办", "请评价办理答复"]
+        assert "您附议的《关于加强城区停车设施建设的建议》已交由" in next(
+            n["body"] for n in cosigner if n["subject"] == "建议已交办"
+        )
         # a unit's notifications are not another unit's, nor a deputy's; marking them from outside fails
         other = handler("edu", "edu-1")
         assert (await notify.get("/inbox", headers=other)).json()["count"] == 0

@@ -1,0 +1,63 @@
+"""The `rules` collection: each congress's own lines of the rule table, and its digest time.
+
+- `<congress>:<event type>`: the congress's line for one event type (`recipients`: audience, channels,
+  digest), replacing the default line;
+- `<congress>`: the congress's settings (`digest_time`, local HH:MM).
+
+One query reads a congress's whole table for each event notify handles, so a change applies to the
+next event, on every replica.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.notify.ruletable import DIGEST_TIME, Send, Table, table
+from shared.mongo import AsyncDatabase, Doc
+
+RULES = "rules"
+
+
+class RuleStore:
+    """Reads and writes congresses' rule tables."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.collection = db[RULES]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("congress_id", 1)], name="congress")
+
+    async def table(self, congress_id: str) -> Table:
+        """The congress's table in force."""
+        own: dict[str, tuple[Send, ...]] = {}
+        digest_time = DIGEST_TIME
+        async for doc in self.collection.find({"congress_id": congress_id}):
+            if "event_type" in doc:
+                own[doc["event_type"]] = tuple(Send.of(r) for r in doc["recipients"])
+            else:
+                digest_time = doc.get("digest_time", DIGEST_TIME)
+        return table(own, digest_time)
+
+    async def put(self, congress_id: str, event_type: str, sends: tuple[Send, ...], *, by: str) -> None:
+        await self.collection.replace_one(
+            {"_id": f"{congress_id}:{event_type}"},
+            {
+                "congress_id": congress_id,
+                "event_type": event_type,
+                "recipients": [s.as_doc() for s in sends],
+                "updated_at": datetime.now(UTC),
+                "updated_by": by,
+            },
+            upsert=True,
+        )
+
+    async def delete(self, congress_id: str, event_type: str) -> bool:
+        result = await self.collection.delete_one({"_id": f"{congress_id}:{event_type}"})
+        return result.deleted_count == 1
+
+    async def set_digest_time(self, congress_id: str, digest_time: str, *, by: str) -> None:
+        await self.collection.replace_one(
+            {"_id": congress_id},
+            {"congress_id": congress_id, "digest_time": digest_time, "updated_at": datetime.now(UTC), "updated_by": by},
+            upsert=True,
+        )
