@@ -54,7 +54,7 @@ AUDIENCES: dict[str, dict[str, str]] = {
         "released_units": "不再承办的单位",
         "lead_deputy": "领衔代表",
     },
-    "assignment.case.leader_assigned.v1": {"leader": "领办领导", "lead_unit": "主办单位"},
+    "assignment.case.leader_assigned.v1": {"leader": "领办领导"},
     "supervision.case.urged.v1": {"lead_unit": "主办单位", "co_units": "协办单位"},
     "supervision.case.light_changed.v1": {"lead_unit": "主办单位", "staff": "人大工作人员"},
     "supervision.case.reply_submitted.v1": {"staff": "人大工作人员（答复审核）"},
@@ -171,7 +171,7 @@ def check(event_type: str, sends: list[Send]) -> tuple[Send, ...]:
 
 def check_time(text: str) -> str:
     """A local time of day as HH:MM; Invalid `rule.digest_time_invalid` otherwise."""
-    if not _HHMM.match(text):
+    if not _HHMM.fullmatch(text):
         raise Invalid("rule.digest_time_invalid", "Give the digest time as HH:MM (local time).", digest_time=text)
     return text
 

@@ -5,14 +5,10 @@ by e-mail; a person who turned e-mail off gets the inbox only."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import UTC, date, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 import aio_pika
-from aiosmtpd.controller import Controller
 
 from services.notify.main import create_app
 from services.notify.settings import NotifySettings
@@ -23,25 +19,7 @@ from shared.contracts.intake import DeputyRef, DeputyUpdated
 from shared.testing.helpers import eventually, running, settings_for, token
 from shared.testing.samples import registered
 from shared.testing.servers import Servers
-
-
-class Inbox:
-    """A real SMTP server in a thread that keeps every message."""
-
-    def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpt, m in self.messages if address in rcpt]
+from shared.testing.smtp import SmtpCatcher
 
 
 async def publish(amqp_url: str, namespace: str, *envelopes: Any) -> None:
@@ -60,7 +38,7 @@ def envelope(data: Any, subject: str, time: datetime | None = None) -> Any:
 
 
 async def test_deputies_and_unit_contacts_get_their_emails_once(servers: Servers, namespace: str) -> None:
-    smtp = Inbox()
+    smtp = SmtpCatcher()
     smtp.controller.start()
     settings = settings_for(
         NotifySettings, servers, namespace, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False
