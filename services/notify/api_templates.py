@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notify.template_store import TemplateStore
-from services.notify.templates import SAMPLE, Template, check, render
+from services.notify.templates import DIGEST_SAMPLE, SAMPLE, Template, check, render
 from shared.auth import Principal, Role, require
 from shared.contracts import registry
 from shared.errors import NotFound
@@ -58,6 +58,47 @@ def _public(event_type: str, channel: Channel, t: Template, own: bool) -> Templa
         sample_subject=subject,
         sample_body=body,
     )
+
+
+DIGEST_KEY = "digest"  # the digest's templates are stored under this name instead of an event type
+
+
+def _digest_public(channel: Channel, t: Template, own: bool) -> TemplatePublic:
+    subject, body = render(t, DIGEST_SAMPLE)
+    return TemplatePublic(
+        event_type=DIGEST_KEY,
+        channel=channel,
+        own=own,
+        subject=t.subject,
+        body=t.body,
+        sample_subject=subject,
+        sample_body=body,
+    )
+
+
+@router.get("/templates/digest/{channel}", summary="The reminder digest's template in force")
+async def read_digest_template(channel: Channel, staff: Editor, store: Templates) -> TemplatePublic:
+    """The congress's own template of the day's reminder digest (催办汇总), or the default; with a sample.
+
+    Variables: `name` (the person's), `count`, and `items` (each with `subject`, `body`, `link`, `case_id`)."""
+    t, own = await store.get(staff.congress_id, DIGEST_KEY, channel)
+    return _digest_public(channel, t, own)
+
+
+@router.put("/templates/digest/{channel}", summary="Set the reminder digest's template")
+async def put_digest_template(channel: Channel, body: TemplateBody, staff: Editor, store: Templates) -> TemplatePublic:
+    """Replace the congress's digest template; refused (`template.invalid`) unless it renders the sample."""
+    t = check(Template(subject=body.subject, body=body.body), channel, DIGEST_SAMPLE)
+    await store.put(staff.congress_id, DIGEST_KEY, channel, t, by=staff.subject)
+    return _digest_public(channel, t, True)
+
+
+@router.delete("/templates/digest/{channel}", summary="Back to the default digest template")
+async def delete_digest_template(channel: Channel, staff: Editor, store: Templates) -> TemplatePublic:
+    """Drop the congress's own digest template; the default applies again."""
+    await store.delete(staff.congress_id, DIGEST_KEY, channel)
+    t, own = await store.get(staff.congress_id, DIGEST_KEY, channel)
+    return _digest_public(channel, t, own)
 
 
 @router.get("/templates/{event_type}/{channel}", summary="A template in force")

@@ -25,7 +25,8 @@ from services.notify.channels import Message
 from services.notify.deliveries import Channel
 from services.notify.delivery_store import DeliveryStore
 from services.notify.domain import Notification
-from services.notify.templates import DIGEST, render
+from services.notify.template_store import TemplateStore
+from services.notify.templates import DIGEST, Template, render
 from shared.mongo import AsyncDatabase, Doc, insert_once
 from shared.workdays import SHANGHAI
 
@@ -44,18 +45,21 @@ def digest_id(recipient_id: str, channel: str, due_at: datetime, item_ids: list[
     return f"digest:{recipient_id}:{channel}:{day}:{h}"
 
 
-def compose(items: list[Doc], channel: str, name: str) -> tuple[str, str]:
+def compose(items: list[Doc], name: str, template: Template) -> tuple[str, str]:
     """The subject and body of a digest of these items (oldest first)."""
     lines = [{"subject": i["subject"], "body": i["body"], "link": i["link"], "case_id": i["case_id"]} for i in items]
-    return render(DIGEST[channel], {"name": name, "items": lines, "count": len(lines)})
+    return render(template, {"name": name, "items": lines, "count": len(lines)})
 
 
 class DigestStore:
     """Digest items waiting for their day's digest, and the sweep that sends them."""
 
-    def __init__(self, db: AsyncDatabase[Doc], deliveries: DeliveryStore) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Doc], deliveries: DeliveryStore, templates: TemplateStore | None = None
+    ) -> None:
         self.collection = db[DIGEST_ITEMS]
         self.deliveries = deliveries
+        self.templates = templates
         # Called when an item was stored (set it to the sweeper's `wake`, so it sleeps until the new time).
         self.on_due: Callable[[], None] = lambda: None
 
@@ -121,7 +125,12 @@ class DigestStore:
                 )
             held = await self.collection.find({"digest_id": did}).sort("created_at", ASCENDING).to_list()
             if held:
-                subject, body = compose(held, channel, held[-1]["name"])
+                template = (
+                    (await self.templates.get(congress_id, "digest", channel))[0]
+                    if self.templates is not None
+                    else DIGEST[channel]
+                )
+                subject, body = compose(held, held[-1]["name"], template)
                 message = Message(
                     delivery_id=did,
                     congress_id=congress_id,

@@ -87,7 +87,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
     deliveries.on_due = delivery_sweep.wake
     deliveries.events, deliveries.relay = runtime.events, runtime.relay
     runtime.add_background(delivery_sweep.start, delivery_sweep.stop)
-    digests = DigestStore(runtime.db, deliveries)
+    digests = DigestStore(runtime.db, deliveries, templates)
     digest_sweep = DueSweeper(
         "notify-digests", digests.run_due, digests.next_due, clock, interval_seconds=settings.sweep_seconds
     )

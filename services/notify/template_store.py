@@ -1,10 +1,11 @@
-"""The `templates` collection: a congress's own e-mail and SMS templates per event type (defaults otherwise)."""
+"""The `templates` collection: a congress's own e-mail and SMS templates per event type, and of the reminder
+digest (stored as event type `digest`); the defaults otherwise."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notify.templates import DEFAULTS, Template
+from services.notify.templates import DEFAULTS, DIGEST, Template
 from shared.mongo import AsyncDatabase, Doc
 
 TEMPLATES = "templates"
@@ -20,7 +21,7 @@ class TemplateStore:
         """The template in force, and whether it is the congress's own."""
         doc = await self.collection.find_one({"_id": f"{congress_id}:{event_type}:{channel}"})
         if doc is None:
-            return DEFAULTS[channel], False
+            return (DIGEST if event_type == "digest" else DEFAULTS)[channel], False
         return Template(subject=doc["subject"], body=doc["body"]), True
 
     async def put(self, congress_id: str, event_type: str, channel: str, template: Template, *, by: str) -> None:

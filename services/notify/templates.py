@@ -72,7 +72,27 @@ SAMPLE: dict[str, Any] = {
 }
 
 
-def check(template: Template, channel: str) -> Template:
+DIGEST_SAMPLE: dict[str, Any] = {
+    "name": "王联络",
+    "count": 2,
+    "items": [
+        {
+            "subject": "催办通知",
+            "body": "《关于加强城区停车设施建设的建议》（编号15-2-0001）答复期限为2026年08月07日，还有15天。",
+            "link": "https://example.cn/cases/s-1",
+            "case_id": "s-1",
+        },
+        {
+            "subject": "催办通知",
+            "body": "《关于老旧小区加装电梯的建议》（编号15-2-0002）答复期限为2026年08月07日，还有15天，请抓紧办理。",
+            "link": "https://example.cn/cases/s-2",
+            "case_id": "s-2",
+        },
+    ],
+}
+
+
+def check(template: Template, channel: str, sample: dict[str, Any] = SAMPLE) -> Template:
     """A template that compiles and renders the sample; Invalid `template.invalid` otherwise."""
     if channel not in CHANNELS:
         raise Invalid("template.channel_invalid", "Templates exist for e-mail and SMS.", channels=list(CHANNELS))
@@ -82,7 +102,7 @@ def check(template: Template, channel: str) -> Template:
         raise Invalid("template.body_required", "A template needs a body.")
     for part, text in (("subject", template.subject), ("body", template.body)):
         try:
-            _env.from_string(text).render(**SAMPLE)
+            _env.from_string(text).render(**sample)
         except TemplateError as exc:
             raise Invalid("template.invalid", f"The {part} template does not render: {exc}", part=part) from None
     return template

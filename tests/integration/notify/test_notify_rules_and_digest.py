@@ -323,6 +323,13 @@ async def test_a_units_reminders_of_one_morning_go_out_in_one_digest(servers: Se
             assert (await notify.get("/deliveries", headers=staff)).json()["count"] == 4
             assert await app.state.digests.collection.count_documents({}) == 14
 
+            # the congress words its SMS digest itself (a template that does not render is refused)
+            bad = await notify.put("/templates/digest/sms", headers=staff, json={"body": "{{ cases }}件"})
+            assert (bad.status_code, bad.json()["error"]["code"]) == (422, "template.invalid")
+            mine = {"body": "【{{ count }}件催办】{% for i in items %}{{ loop.index }}.{{ i.body }}{% endfor %}"}
+            r = await notify.put("/templates/digest/sms", headers=staff, json=mine)
+            assert r.status_code == 200 and r.json()["sample_body"].startswith("【2件催办】1.《")
+
             # one minute before the digest time nothing goes; at 09:30 one digest per person and channel
             clock.set(datetime(2026, 7, 20, 9, 29, tzinfo=LOCAL))
             assert await app.state.digest_sweep.run_once() == 0
@@ -344,7 +351,7 @@ async def test_a_units_reminders_of_one_morning_go_out_in_one_digest(servers: Se
             texts = (await notify.get("/deliveries", headers=staff, params={"channel": "sms"})).json()["data"]
             digests = [d for d in texts if d["id"].startswith("digest:")]
             assert sorted(d["recipient_id"] for d in digests) == ["police-1", "urban-1", "urban-2"]
-            assert all(d["body"].startswith("今日催办") for d in digests)
+            assert sorted(d["body"][:7] for d in digests) == ["【1件催办】1", "【3件催办】1", "【3件催办】1"]
             assert await app.state.digests.pending("c1", "urban-1") == []
 
             # redelivered after the digest: nothing new; the sweep again: nothing
