@@ -38,7 +38,7 @@ def create_app(settings: NotifySettings | None = None, *, clock: Callable[[], da
     store = InboxStore(runtime.db)
     directory = Directory(runtime.db)
     templates = TemplateStore(runtime.db)
-    rule_store = RuleStore(runtime.db)
+    rule_store = RuleStore(runtime.db, cache_seconds=settings.rules_cache_seconds)
     webhooks = WebhookStore(
         runtime.db,
         clock=clock,

@@ -23,6 +23,9 @@ class NotifySettings(ServiceSettings):
 
     # The webhook deliveries' sweep wakes at the next due attempt, and at least this often.
     sweep_seconds: float = Field(default=30.0, gt=0)
+    # How long a replica keeps a congress's rule table before reading it again (a change made through this
+    # replica applies at once; one made through another within this many seconds).
+    rules_cache_seconds: float = Field(default=5.0, ge=0)
     # Allow webhook subscriptions to plain-http endpoints on localhost (development); https only when false.
     webhook_allow_local_http: bool = True
 

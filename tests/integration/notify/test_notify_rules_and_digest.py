@@ -15,8 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aio_pika
+from pymongo import AsyncMongoClient
 
 from services.notify.main import create_app
+from services.notify.rule_store import RuleStore
+from services.notify.ruletable import Send
 from services.notify.settings import NotifySettings
 from shared.auth import Role
 from shared.contracts import new_envelope
@@ -384,3 +387,22 @@ async def test_a_units_reminders_of_one_morning_go_out_in_one_digest(servers: Se
                 return due if len(due) == 2 else set()
 
             assert datetime(2026, 7, 20, 9, 0, tzinfo=UTC) in await eventually(at_five)
+
+
+async def test_a_change_reaches_another_replica_within_its_cache_time(servers: Servers, namespace: str) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url, tz_aware=True)
+    db = mongo[f"rules-{namespace}"]
+    try:
+        here, there = RuleStore(db, cache_seconds=0.5), RuleStore(db, cache_seconds=0.5)
+        event_type = "supervision.case.replied.v1"
+        assert (await there.table("c1")).send(event_type, "co_signers") is not None  # read and cached: the default
+        line = (Send("lead_deputy", ("inbox",)),)
+        await here.put("c1", event_type, line, by="staff-1")
+        assert (await here.table("c1")).lines[event_type] == line  # at once where it was made
+        assert (await there.table("c1")).lines[event_type] != line  # the other replica: still cached
+        await asyncio.sleep(0.6)
+        assert (await there.table("c1")).lines[event_type] == line
+        assert (await there.table("c2")).lines[event_type] != line  # another congress keeps the default
+    finally:
+        await mongo.drop_database(f"rules-{namespace}")
+        await mongo.close()
