@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,6 +12,7 @@ from services.notify.directory import Directory, Preferences
 from services.notify.rules import STAFF, unit_recipient
 from services.notify.store import InboxStore
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.errors import Conflict, Forbidden
 
 router = APIRouter(tags=["inbox"])
 
@@ -125,5 +126,60 @@ async def set_preferences(body: PreferencesBody, me: CurrentPrincipal, directory
     """The caller's own choices; nobody sets another's."""
     await directory.set_preferences(
         me.congress_id, me.subject, Preferences(email=body.email, sms=body.sms, muted=tuple(sorted(set(body.muted))))
+    )
+    return body
+
+
+class ContactBody(BaseModel):
+    """How notify reaches a staff member or leader by e-mail and SMS (deputies and unit contacts come from the
+    directories of intake and assignment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str = Field(default="", max_length=30, pattern=r"^[0-9+\- ]*$")
+
+
+SELF_SERVICE = (Role.STAFF, Role.LEADER, Role.ADMIN)
+
+
+@router.get("/contact", summary="My contact details (staff and leaders)")
+async def my_contact(me: CurrentPrincipal, directory: DirectoryDep) -> ContactBody:
+    """What the caller entered; empty if nothing yet."""
+    doc = await directory.own_contact(me.congress_id, me.subject)
+    if doc is None:
+        return ContactBody()
+    return ContactBody(name=doc.get("name", ""), email=doc.get("email", ""), phone=doc.get("phone", ""))
+
+
+@router.put("/contact", summary="Set my contact details (staff and leaders)")
+async def set_my_contact(body: ContactBody, me: CurrentPrincipal, directory: DirectoryDep) -> ContactBody:
+    """A staff member or leader says where their e-mails and texts go; with the `staff` role they then also get
+    what the rule table sends to staff on e-mail and SMS. Deputies and unit contacts are kept by intake's and
+    assignment's directories (`contact.managed_elsewhere`)."""
+    if not me.has(*SELF_SERVICE):
+        raise Forbidden("contact.role_not_allowed", "Only staff and leaders enter their own contact details.")
+    if (
+        Role.DEPUTY in me.roles
+        or Role.UNIT_HANDLER in me.roles
+        or (
+            await directory.person(me.congress_id, me.subject) is not None
+            and await directory.own_contact(me.congress_id, me.subject) is None
+        )
+    ):
+        raise Conflict(
+            "contact.managed_elsewhere",
+            "Your contact details come from the deputies' or the units' directory; change them there.",
+        )
+    roles = sorted(str(r) for r in me.roles if r in SELF_SERVICE)
+    await directory.set_own_contact(
+        me.congress_id,
+        me.subject,
+        name=body.name,
+        email=body.email,
+        phone=body.phone,
+        roles=roles,
+        at=datetime.now(UTC),
     )
     return body

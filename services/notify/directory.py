@@ -8,6 +8,8 @@ publish (never another service's database), and each person's channel preference
   phone, from `intake.opinion.recorded.v1`; nobody for an anonymous opinion), and `case_opinions` says which
   opinion a registered suggestion grew from (from `intake.suggestion.registered.v1`), so later events
   about the case reach them too.
+- staff and leaders: nobody publishes them, so they enter their own name, e-mail and phone (`PUT /contact`),
+  kept in `people` with their roles; a notification to `role:staff` reaches every active staff member there.
 - `preferences`: per person, whether they want e-mail and SMS, and which event kinds they mute on them.
   The in-app inbox always receives everything (it is the record).
 
@@ -116,8 +118,34 @@ class Directory:
         doc = await self.case_opinions.find_one({"_id": f"{congress_id}:{case_id}"})
         return str(doc["opinion_id"]) if doc else None
 
+    async def set_own_contact(
+        self, congress_id: str, person_id: str, *, name: str, email: str, phone: str, roles: list[str], at: datetime
+    ) -> None:
+        """A staff member's or leader's own contact details (they are in no other service's events)."""
+        await self._person(congress_id, person_id, name, phone, email, True, at, roles=roles, own=True)
+
+    async def own_contact(self, congress_id: str, person_id: str) -> Doc | None:
+        """What a staff member or leader entered about themself (None if nothing, or if events manage them)."""
+        doc = await self.people.find_one({"_id": f"{congress_id}:{person_id}", "own": True})
+        return dict(doc) if doc else None
+
+    async def with_role(self, congress_id: str, role: str) -> list[str]:
+        """The people who entered their contact details holding this role."""
+        cursor = self.people.find({"congress_id": congress_id, "own": True, "roles": role, "active": True}, {"_id": 1})
+        return [str(d["_id"]).split(":", 1)[1] async for d in cursor]
+
     async def _person(
-        self, congress_id: str, person_id: str, name: str, phone: str, email: str, active: bool, at: datetime
+        self,
+        congress_id: str,
+        person_id: str,
+        name: str,
+        phone: str,
+        email: str,
+        active: bool,
+        at: datetime,
+        *,
+        roles: list[str] | None = None,
+        own: bool = False,
     ) -> None:
         fields: dict[str, Any] = {
             "congress_id": congress_id,
@@ -126,6 +154,8 @@ class Directory:
             "phone": phone,
             "email": email,
             "active": active,
+            "own": own,
+            "roles": roles or [],
         }
         await _newer(self.people, f"{congress_id}:{person_id}", fields, at)
 

@@ -5,8 +5,8 @@ recipient — the deputy themself, or every contact of a unit for a unit's notif
 directory gives their e-mail address and phone number, their preferences say whether they want that
 channel for that event type, the congress's template (or the default) gives the words, and one delivery
 per person and channel is queued: `<event id>:<person>:<channel>`, so a redelivered event queues nothing
-new. People notify does not know yet (no directory entry) get the inbox only; so do staff (their role's
-inbox: notify's directory holds deputies, unit contacts and constituents).
+new. People notify does not know yet (no directory entry) get the inbox only. A notification to a role's
+inbox (`role:staff`) reaches the staff members who entered their own contact details (`PUT /contact`).
 
 The congress's rule table (`ruletable.py`) decides the channels of each audience, and whether its
 automatic reminders are gathered into a day's digest (`digest.py`) instead of one message each.
@@ -52,7 +52,7 @@ class FanOut:
         if n.recipient_id.startswith(prefix):
             return await self.directory.unit_contacts(n.congress_id, n.recipient_id.removeprefix(prefix))
         if n.recipient_id.startswith("role:"):
-            return []
+            return await self.directory.with_role(n.congress_id, n.recipient_id.removeprefix("role:"))
         return [n.recipient_id]
 
     async def send(

@@ -52,6 +52,7 @@ CONTACTS = {
     "urban": [("urban-1", "孙联络", "sun@example.cn", "13900000003")],
 }
 CONSTITUENT_PHONE = "13700000009"
+STAFF_EMAIL = "zhou@rd.example.gov.cn"
 
 # The audiences this case's events concern (the rules' part); the channels come from the congress's table.
 CONCERNED = {
@@ -119,6 +120,12 @@ async def test_one_case_tells_everyone_exactly_what_the_rule_table_says(servers:
                 return all([await d.person("c1", p) for p in ("dep-1", "dep-2", "transport-2", "urban-1")])
 
             await eventually(directory_ready)
+
+            # a staff member enters where their e-mails go; this congress e-mails staff the replies to review
+            me = {"name": "周秘书", "email": STAFF_EMAIL, "phone": ""}
+            ok(await notify.put("/contact", headers=staff, json=me))
+            review = {"recipients": [{"audience": "staff", "channels": ["inbox", "email"]}]}
+            ok(await notify.put("/rules/supervision.case.reply_submitted.v1", headers=staff, json=review))
 
             # this congress: a co-signer learns of the registration in the inbox only
             line = {
@@ -214,11 +221,12 @@ async def test_one_case_tells_everyone_exactly_what_the_rule_table_says(servers:
                 **inbox_of,
                 "lead_unit": ["transport-1", "transport-2"],
                 "co_units": ["urban-1"],
-                "staff": [],
+                "staff": ["staff-1"],
             }
             email_of = {
                 **{d: e for d, (_, e, _) in DEPUTIES.items()},
                 **{i: e for cs in CONTACTS.values() for i, _, e, _ in cs},
+                "staff-1": STAFF_EMAIL,
             }
             phone_of = {
                 **{d: p for d, (_, _, p) in DEPUTIES.items()},
@@ -238,6 +246,7 @@ async def test_one_case_tells_everyone_exactly_what_the_rule_table_says(servers:
             # the table's own line took effect: the co-signer's registration by e-mail and SMS is not expected
             assert ("dep-2", "intake.suggestion.registered.v1") not in expected["email"]
             assert ("dep-1", "intake.suggestion.registered.v1") in expected["sms"]
+            assert expected["email"][("staff-1", "supervision.case.reply_submitted.v1")] == 1
 
             # --- what everyone got ------------------------------------------------------------------------
             types_by_event: dict[str, str] = {}
@@ -272,6 +281,7 @@ async def test_one_case_tells_everyone_exactly_what_the_rule_table_says(servers:
                 "assignment.case.pre_assigned.v1": "预交办建议待确认",
                 "assignment.case.assigned.v1": "建议正式交办",
                 "supervision.case.replied.v1": "建议已答复",
+                "supervision.case.reply_submitted.v1": "答复待审核",
                 "evaluation.rating.requested.v1": "请评价办理答复",
             }
 

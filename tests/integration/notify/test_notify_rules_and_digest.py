@@ -23,7 +23,16 @@ from services.notify.ruletable import Send
 from services.notify.settings import NotifySettings
 from shared.auth import Role
 from shared.contracts import new_envelope
-from shared.contracts.assignment import CaseAssigned, Deadlines, UnitContact, UnitRef, UnitUpdated
+from shared.contracts.assignment import (
+    CaseAssigned,
+    Deadlines,
+    LeaderRef,
+    LeaderTookCase,
+    UnitContact,
+    UnitObjected,
+    UnitRef,
+    UnitUpdated,
+)
 from shared.contracts.intake import DeputyRef, DeputyUpdated
 from shared.contracts.supervision import CaseUrged
 from shared.testing.helpers import eventually, running, settings_for, token
@@ -406,3 +415,103 @@ async def test_a_change_reaches_another_replica_within_its_cache_time(servers: S
     finally:
         await mongo.drop_database(f"rules-{namespace}")
         await mongo.close()
+
+
+async def test_staff_and_leaders_enter_where_their_mail_goes(servers: Servers, namespace: str) -> None:
+    with SmtpCatcher() as smtp:
+        settings = settings_for(
+            NotifySettings, servers, namespace, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False
+        )
+        app = create_app(settings)
+        async with running(app) as notify:
+            t0 = datetime(2026, 5, 1, tzinfo=UTC)
+            await publish(servers.amqp_url, namespace, *directory_events(t0))
+
+            async def known() -> bool:
+                return await app.state.directory.person("c1", "dep-1") is not None
+
+            await eventually(known)
+            people = app.state.directory.people
+            before = await people.count_documents({})
+
+            # who may not: a deputy; a unit handler; a staff token for someone the deputies' directory keeps
+            card = {"name": "周秘书", "email": "zhou@rd.example.gov.cn", "phone": "13600000001"}
+            refusals = [
+                (token(settings, "dep-9", Role.DEPUTY), 403, "contact.role_not_allowed"),
+                (token(settings, "urban-1", Role.UNIT_HANDLER, unit_id="urban"), 403, "contact.role_not_allowed"),
+                (token(settings, "dep-1", Role.STAFF), 409, "contact.managed_elsewhere"),
+                (token(settings, "dep-1", Role.LEADER, Role.DEPUTY), 409, "contact.managed_elsewhere"),
+            ]
+            for headers, status, code in refusals:
+                r = await notify.put("/contact", headers=headers, json=card)
+                assert (r.status_code, r.json()["error"]["code"]) == (status, code)
+            staff = token(settings, "staff-1", Role.STAFF)
+            for bad in ({"email": "not-an-address"}, {"phone": "call me"}, {"email": "a@b.cn", "fax": "1"}):
+                r = await notify.put("/contact", headers=staff, json=bad)
+                assert (r.status_code, r.json()["error"]["code"]) == (422, "request.invalid")
+            assert await people.count_documents({}) == before
+            assert (await people.find_one({"_id": "c1:dep-1"}))["email"] == "tu@example.cn"
+
+            # a staff member and a leader enter theirs
+            assert (await notify.get("/contact", headers=staff)).json() == {"name": "", "email": "", "phone": ""}
+            assert (await notify.put("/contact", headers=staff, json=card)).status_code == 200
+            assert (await notify.get("/contact", headers=staff)).json() == card
+            leader = token(settings, "leader-1", Role.LEADER)
+            mine = {"name": "钱主任", "email": "qian@rd.example.gov.cn"}
+            assert (await notify.put("/contact", headers=leader, json=mine)).status_code == 200
+
+            # a leader takes a case: e-mailed (the default line: inbox and e-mail); staff are e-mailed what the
+            # congress's line sends them on e-mail (the default: inbox only, so nothing until it changes)
+            line = {"recipients": [{"audience": "staff", "channels": ["inbox", "email"]}]}
+            r = await notify.put("/rules/assignment.case.unit_objected.v1", headers=staff, json=line)
+            assert r.status_code == 200
+            await publish(
+                servers.amqp_url,
+                namespace,
+                envelope(
+                    LeaderTookCase(
+                        case_id="s-5",
+                        congress_id="c1",
+                        number="15-2-0005",
+                        title=TITLES[0],
+                        field="城乡建设",
+                        lead_deputy=DEPUTY,
+                        leader=LeaderRef(id="leader-1", name="钱主任", title="常务副市长"),
+                        assigned=False,
+                        at=t0,
+                        by="staff-1",
+                    ),
+                    "s-5",
+                ),
+                envelope(
+                    UnitObjected(
+                        case_id="s-5",
+                        congress_id="c1",
+                        number="15-2-0005",
+                        title=TITLES[0],
+                        field="城乡建设",
+                        lead_deputy=DEPUTY,
+                        unit=URBAN,
+                        reason="不属于我局职责",
+                        round=1,
+                        objected_at=t0,
+                        objected_by="urban-1",
+                    ),
+                    "s-5",
+                ),
+            )
+
+            async def mailed() -> bool:
+                return len(smtp.to("qian@rd.example.gov.cn")) == 1 and len(smtp.to("zhou@rd.example.gov.cn")) == 1
+
+            await eventually(mailed, timeout=30)
+            assert str(smtp.to("qian@rd.example.gov.cn")[0]["Subject"]) == "领办建议"
+            objection = smtp.to("zhou@rd.example.gov.cn")[0]
+            assert str(objection["Subject"]) == "交办异议待协商"
+            assert "市城市管理局对《关于加强城区停车设施建设的建议》" in objection.get_content()
+            assert "不属于我局职责" in objection.get_content()
+            # the staff inbox has it for every staff member, with or without contact details
+            other_staff = token(settings, "staff-2", Role.STAFF)
+            subjects = [n["subject"] for n in (await notify.get("/inbox", headers=other_staff)).json()["data"]]
+            assert subjects == ["交办异议待协商"]
+            assert (await notify.get("/inbox", headers=leader)).json()["data"][0]["subject"] == "领办建议"
