@@ -113,7 +113,7 @@ class Receiver:
             self._server = self._task = None
 
 
-# --- how a receiver verifies (the procedure of README.webhooks.md) -------------------------------
+# --- how a receiver verifies (services/notify/README.md, "Webhooks for integrators") -------------------
 
 
 def receiver_verifies(secret: str, headers: Mapping[str, str], raw_body: bytes, *, now: float | None = None) -> bool:
