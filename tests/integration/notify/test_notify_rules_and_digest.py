@@ -110,6 +110,16 @@ def directory_events(t0: datetime, congress_id: str = "c1") -> list[Any]:
     ]
 
 
+async def directory_ready(app: Any, congress_id: str = "c1") -> None:
+    """Wait until every person of `directory_events` is in notify's directory (the events are handled concurrently)."""
+
+    async def known() -> bool:
+        d = app.state.directory
+        return all([await d.person(congress_id, p) for p in ("dep-1", "urban-1", "urban-2", "police-1")])
+
+    await eventually(known)
+
+
 def assigned(case_id: str, congress_id: str = "c1") -> Any:
     return envelope(
         CaseAssigned(
@@ -173,10 +183,7 @@ async def test_staff_set_who_is_told_and_the_next_event_follows(servers: Servers
             t0 = datetime(2026, 5, 1, tzinfo=UTC)
             await publish(servers.amqp_url, namespace, *directory_events(t0))
 
-            async def known() -> bool:
-                return await app.state.directory.person("c1", "urban-2") is not None
-
-            await eventually(known)
+            await directory_ready(app)
 
             # the default table
             assert (await notify.get("/rules", headers=deputy)).status_code == 403
@@ -298,10 +305,7 @@ async def test_a_units_reminders_of_one_morning_go_out_in_one_digest(servers: Se
             staff = token(settings, "staff-1", Role.STAFF)
             await publish(servers.amqp_url, namespace, *directory_events(morning - timedelta(days=30)))
 
-            async def known() -> bool:
-                return await app.state.directory.person("c1", "police-1") is not None
-
-            await eventually(known)
+            await directory_ready(app)
 
             # three automatic reminders for 市城市管理局 (one also for 市公安局), and one staff member's urging
             reminders = [urged(1, morning), urged(2, morning), urged(3, morning, units=[URBAN, POLICE])]
@@ -427,10 +431,7 @@ async def test_staff_and_leaders_enter_where_their_mail_goes(servers: Servers, n
             t0 = datetime(2026, 5, 1, tzinfo=UTC)
             await publish(servers.amqp_url, namespace, *directory_events(t0))
 
-            async def known() -> bool:
-                return await app.state.directory.person("c1", "dep-1") is not None
-
-            await eventually(known)
+            await directory_ready(app)
             people = app.state.directory.people
             before = await people.count_documents({})
 
