@@ -57,7 +57,7 @@ async def wait_for(check: Any, timeout: float = 30.0) -> Any:
 
 
 async def drive(urls: dict[str, str], spans_file: str | None) -> None:
-    """One suggestion from the deputy's submission to its formal assignment to units."""
+    """One suggestion through the whole chain, from the deputy's draft to the rating, and who was told."""
     auth = ServiceSettings(jwt_secret=os.environ.get("JWT_SECRET", DEV_SECRET))
     deputy = token(auth, "dep-tu", Role.DEPUTY, congress_id=CONGRESS, name="屠永芳")
     cosigner = token(auth, "dep-li", Role.DEPUTY, congress_id=CONGRESS, name="李明")
@@ -106,6 +106,15 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         units = await assign(http, urls["assignment"], auth, staff, created["id"])
         await handle(http, urls["supervision"], auth, staff, created["id"], units)
         await rate(http, urls, [("屠永芳", deputy), ("李明", cosigner)], staff, created["id"])
+        readers = [("屠永芳", deputy), ("李明", cosigner)]
+        for u in units:
+            role = "主办" if u["role"] == "lead" else "协办"
+            handler = token(
+                auth, f"{u['unit_id']}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=u["unit_id"]
+            )
+            readers.append((f"{u['name']}（{role}）", handler))
+        readers.append(("工作人员", staff))
+        await everyone_told(http, urls["notify"], readers, created["id"])
         print(f"\ncase number {registered['number']}   trace id {trace_id}")
     if spans_file:
         spans: list[dict[str, Any]] = []
@@ -274,6 +283,25 @@ async def rate(
         f"12. supervision case closed (办结: {c['close_reason']}); its B commitment stays on the look-back list "
         f"(回头看) until {c['commitments'][0]['due_on']}"
     )
+
+
+async def everyone_told(
+    http: httpx.AsyncClient, url: str, readers: list[tuple[str, dict[str, str]]], case_id: str
+) -> None:
+    """Notify: what each inbox holds about the case — the deputies', each unit's, the staff's — per the rule table."""
+
+    async def of(headers: dict[str, str]) -> list[str]:
+        notes = await inbox(http, url, headers)
+        return [str(n["subject"]) for n in reversed(notes) if n["case_id"] == case_id]
+
+    async def asked_to_rate() -> list[str]:  # the last notification of the chain so far
+        subjects = await of(readers[0][1])
+        return subjects if "请评价办理答复" in subjects else []
+
+    await wait_for(asked_to_rate)
+    print("13. notify      the case's notifications, by inbox (the congress's rule table decides who and how):")
+    for name, headers in readers:
+        print(f"               {name}: {'、'.join(await of(headers)) or '—'}")
 
 
 def _reason(reason: dict[str, Any]) -> str:
