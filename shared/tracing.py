@@ -97,6 +97,20 @@ def case_scope(case_id: str, parent: Context | None = None) -> Iterator[None]:
         context.detach(token)
 
 
+@contextmanager
+def case_span(tracer_: trace.Tracer, name: str, case_id: str, traceparent: str | None) -> Iterator[None]:
+    """A span in the case's own trace (when known), linked to the current one (a batch request, a sweep).
+
+    Work done for many cases at once runs each case in such a span, so the events it writes continue the
+    case's trace and an operator still finds the batch that did it through the link.
+    """
+    current = trace.get_current_span().get_span_context()
+    links = [trace.Link(current)] if current.is_valid else []
+    parent = context_from({"traceparent": traceparent}) if traceparent else None
+    with tracer_.start_as_current_span(name, context=parent, links=links), case_scope(case_id):
+        yield
+
+
 # (case id, the request's Authorization header) → the case's traceparent, if the caller may see the case
 CaseTraceResolver = Callable[[str, str | None], Awaitable[str | None]]
 

@@ -33,7 +33,7 @@ from shared.bus.outbox import add_events, with_events
 from shared.contracts.intake import DeputyRef
 from shared.errors import Conflict, NotFound
 from shared.mongo import APPLIED_EVENTS_KEPT, AsyncDatabase, Doc, DuplicateKeyError
-from shared.tracing import case_scope, context_from
+from shared.tracing import case_span
 
 CASES = "cases"
 SAVE_ATTEMPTS = 5
@@ -130,13 +130,10 @@ class CaseStore:
     ) -> list[tuple[Case, Case | Exception]]:
         """Apply a rule to many loaded cases, each in its own conditional write and in a span of its own trace."""
         gate = asyncio.Semaphore(concurrency)
-        current = trace.get_current_span().get_span_context()
-        links = [trace.Link(current)] if current.is_valid else []
 
         async def one(case: Case) -> tuple[Case, Case | Exception]:
-            parent = context_from({"traceparent": case.traceparent} if case.traceparent else None)
             async with gate:
-                with _tracer.start_as_current_span(span, context=parent, links=links), case_scope(case.id):
+                with case_span(_tracer, span, case.id, case.traceparent):
                     return await attempt(case)
 
         async def attempt(case: Case) -> tuple[Case, Case | Exception]:

@@ -11,8 +11,7 @@ linked to the request or message that caused it, so a case's key supervision sho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -28,7 +27,7 @@ from shared.contracts import Envelope
 from shared.contracts.evaluation import KeySuggestionsSelected
 from shared.errors import Conflict, NotFound
 from shared.mongo import AsyncDatabase, Doc, DuplicateKeyError
-from shared.tracing import case_scope, context_from
+from shared.tracing import case_span
 
 KEY_CASES = "key_cases"
 SAVE_ATTEMPTS = 5
@@ -89,7 +88,7 @@ class KeyStore:
 
         `traceparent` is the ledger case's: the key case's writes join the case's trace.
         """
-        with _case_span("supervision.key_case.planned", key.case_id, traceparent):
+        with case_span(_tracer, "supervision.key_case.planned", key.case_id, traceparent):
             entries = self._outbox(key)
             doc = with_events({**to_doc(key), "trace": {"traceparent": traceparent} if traceparent else {}}, entries)
             try:
@@ -107,7 +106,7 @@ class KeyStore:
             after = rule(replace(before, events=()))
             if after.revision == before.revision and not after.events:
                 return after
-            with _case_span("supervision.key_case.changed", case_id, traceparent):
+            with case_span(_tracer, "supervision.key_case.changed", case_id, traceparent):
                 if await self._save(before, after):
                     return replace(after, revision=before.revision + 1, events=())
         raise Conflict("key.changed", "The key case kept changing; try again.")
@@ -184,16 +183,6 @@ class KeyStore:
         query: Doc = {"_id": {"$in": case_ids}, "congress_id": congress_id}
         found, _ = await self.cases.page(query, skip=0, limit=len(case_ids))
         return {c.id: c for c in found}
-
-
-@contextmanager
-def _case_span(name: str, case_id: str, traceparent: str) -> Iterator[None]:
-    """A span in the case's trace (when known), linked to the current one."""
-    current = trace.get_current_span().get_span_context()
-    links = [trace.Link(current)] if current.is_valid else []
-    parent = context_from({"traceparent": traceparent}) if traceparent else None
-    with _tracer.start_as_current_span(name, context=parent, links=links), case_scope(case_id):
-        yield
 
 
 # --- documents -----------------------------------------------------------------------------------------
