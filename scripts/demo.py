@@ -109,10 +109,7 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         readers = [("屠永芳", deputy), ("李明", cosigner)]
         for u in units:
             role = "主办" if u["role"] == "lead" else "协办"
-            handler = token(
-                auth, f"{u['unit_id']}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=u["unit_id"]
-            )
-            readers.append((f"{u['name']}（{role}）", handler))
+            readers.append((f"{u['name']}（{role}）", liaison(auth, u["unit_id"])))
         readers.append(("工作人员", staff))
         await everyone_told(http, urls["notify"], readers, created["id"])
         print(f"\ncase number {registered['number']}   trace id {trace_id}")
@@ -131,6 +128,11 @@ async def drive(urls: dict[str, str], spans_file: str | None) -> None:
         for s in spans:
             if s["kind"] in (2, 3, 4, 5):  # server, client, producer, consumer
                 print(f"  +{(s['start_ns'] - t0) / 1e6:8.1f} ms  {s['service']:<11} {s['name']}")
+
+
+def liaison(auth: ServiceSettings, unit_id: str) -> dict[str, str]:
+    """A token for the unit's liaison, the one contact the demo gives each unit."""
+    return token(auth, f"{unit_id}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=unit_id)
 
 
 async def assign(
@@ -173,8 +175,7 @@ async def assign(
         "(5 working days) has accepted"
     )
     for u in case["units"]:
-        handler = token(auth, f"{u['unit_id']}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=u["unit_id"])
-        r = await http.post(f"{url}/cases/{case_id}/pre-assignment/accept", headers=handler)
+        r = await http.post(f"{url}/cases/{case_id}/pre-assignment/accept", headers=liaison(auth, u["unit_id"]))
         r.raise_for_status()
     r = await http.post(f"{url}/cases/{case_id}/assignment", headers=staff, json={})
     r.raise_for_status()
@@ -211,9 +212,7 @@ async def handle(
         f"units sign by {ledger['sign_due_at']}, reply by {ledger['reply_due_on']}"
     )
     lead = next(u for u in units if u["role"] == "lead")
-    handler = token(
-        auth, f"{lead['unit_id']}-liaison", Role.UNIT_HANDLER, congress_id=CONGRESS, unit_id=lead["unit_id"]
-    )
+    handler = liaison(auth, lead["unit_id"])
     (await http.post(f"{url}/cases/{case_id}/sign", headers=handler)).raise_for_status()
     contact = {
         "stage": "on_receipt",
